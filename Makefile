@@ -1,0 +1,87 @@
+# The two commands a new user needs: `make run` and `make test`.
+# Everything else here is what those two build on.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
+
+# Ports and stores come from the environment; these are the defaults.
+export RASA_PORT ?= 5005
+export ACTIONS_PORT ?= 5055
+export TRACKER_DB ?= var/trackers.db
+export SHOP_DIR ?= shop
+# TensorFlow's start-up chatter hides the messages that matter.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+NLU_TEST ?= tests/nlu_test.yml
+NLU_MIN_MACRO_F1 ?= 0.90
+DEPS_STAMP := $(VENV)/.deps-installed
+
+.PHONY: help setup train run shell test pytest validate test-stories nlu-gate bench bench-nlu bench-train clean
+
+help:
+	@echo "make run    - set up, train if needed, start the assistant"
+	@echo "make test   - set up, train if needed, run every test and the NLU gate"
+	@echo "make shell  - chat with the assistant in this terminal"
+	@echo "make bench  - benchmarks (bench-nlu, bench-train)"
+
+## setup: the virtualenv with Rasa 3.6 and everything the project uses, from our pins.
+setup: $(DEPS_STAMP)
+
+$(DEPS_STAMP): requirements/lock.txt requirements/extra.txt pyproject.toml
+	@scripts/check_python.sh $(PYTHON)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/lock.txt -r requirements/extra.txt
+	@# Rasa 3.6 declares Python <3.11 but runs on 3.11 with these pins (README).
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python \
+		rasa==3.6.21 rasa-sdk==3.6.2
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+## train: Rasa's fingerprinting decides whether anything changed.
+train: setup
+	@mkdir -p var models
+	$(RASA) train --quiet --fixed-model-name shopbot --out models
+
+run: train
+	@scripts/run.sh
+
+shell: train
+	@scripts/run.sh --shell
+
+## test: everything CI runs.
+test: train validate pytest test-stories nlu-gate
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings --quiet
+
+pytest: setup
+	$(BIN)/python -m pytest -q
+
+test-stories: train
+	@mkdir -p var
+	$(RASA) test core --stories tests/stories --model models/shopbot.tar.gz \
+		--fail-on-prediction-errors --out var/results-core --no-plot
+
+nlu-gate: train
+	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) \
+		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
+
+## benchmarks print figures; they do not pass or fail on speed.
+bench: bench-nlu bench-train
+
+bench-nlu: train
+	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
+
+bench-train: setup
+	$(BIN)/python bench/train.py
+
+clean:
+	rm -rf models var results .pytest_cache

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Start the assistant's processes, say where they are, stop them all on Ctrl-C.
+# Called by `make run` (and `make shell` with --shell) after setup and training.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+MODEL=models/shopbot.tar.gz
+LOGS=var/log
+mkdir -p "$LOGS"
+
+port_free() {
+  "$BIN/python" - "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("0.0.0.0", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+for pair in "RASA_PORT:$RASA_PORT" "ACTIONS_PORT:$ACTIONS_PORT"; do
+  name=${pair%%:*}; port=${pair#*:}
+  if ! port_free "$port"; then
+    echo "error: port $port ($name) is already in use." >&2
+    echo "       Stop whatever uses it, or choose another: make run $name=<free port>" >&2
+    exit 1
+  fi
+done
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo; echo "Stopping the assistant..."
+    kill "${pids[@]}" 2>/dev/null
+    wait "${pids[@]}" 2>/dev/null
+  fi
+}
+trap stop_all INT TERM EXIT
+
+wait_for() {  # url, name, pid, log
+  for _ in $(seq 1 240); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then
+      echo "error: the $2 stopped while starting. Its log ($4) ends with:" >&2
+      tail -n 20 "$4" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  echo "error: the $2 did not answer within 2 minutes; see $4" >&2
+  return 1
+}
+
+echo "Starting the action server on port $ACTIONS_PORT..."
+"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$LOGS/actions.log" || exit 1
+
+if [ "${1:-}" = "--shell" ]; then
+  "$BIN/rasa" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+  exit $?
+fi
+
+echo "Starting Rasa on port $RASA_PORT (loading the model takes a few seconds)..."
+"$BIN/rasa" run --enable-api --model "$MODEL" --endpoints endpoints.yml \
+  --credentials credentials.yml --port "$RASA_PORT" >"$LOGS/rasa.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" "${pids[-1]}" "$LOGS/rasa.log" || exit 1
+
+cat <<MSG
+
+The assistant is running.
+  Chat (REST):    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
+                    -d '{"sender":"t1","message":"这款有货吗","metadata":{"account":"tb_lily"}}'
+  Rasa:           http://127.0.0.1:$RASA_PORT/status
+  Action server:  http://127.0.0.1:$ACTIONS_PORT/health
+  Logs:           $LOGS/
+Press Ctrl-C to stop everything.
+MSG
+wait -n "${pids[@]}"
+echo "error: a process stopped unexpectedly; see $LOGS/" >&2
+exit 1

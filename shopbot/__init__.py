@@ -1,0 +1,1 @@
+"""Tmall storefront customer-service assistant: NLU components, shop data, desk, tools."""

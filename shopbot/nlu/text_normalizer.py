@@ -1,0 +1,74 @@
+"""Normalise how buyers type before tokenisation.
+
+Buyers mix traditional and simplified characters, full-width letters and digits
+(ＳＦ, １２３) and random capitals. The classifier should not need a separate
+example for each spelling, so the text is folded to one form first. Every change
+is character-for-character, so entity offsets computed later still point into the
+original message.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Dict, List, Text
+
+import zhconv
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+
+def _fold_width(char: str) -> str:
+    """Full-width ASCII (common with Chinese IMEs) to its half-width form."""
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 else char
+
+
+def normalize_text(text: str) -> str:
+    """Simplified characters, half-width ASCII, lower case; same length as the input."""
+    if not text:
+        return text
+    folded = "".join(_fold_width(c) for c in text).lower()
+    simplified = zhconv.convert(folded, "zh-cn")
+    if len(simplified) != len(folded):
+        # zhconv converts some phrases to phrases of another length; keep the
+        # offsets valid by converting one character at a time instead.
+        simplified = "".join(zhconv.convert(c, "zh-cn") or c for c in folded)
+        if len(simplified) != len(folded):
+            return folded
+    return simplified
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
+)
+class TextNormalizer(GraphComponent):
+    """Rewrites each message's text in place, before the tokenizer sees it."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextNormalizer":
+        return cls()
+
+    def _normalize(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str):
+            message.set(TEXT, normalize_text(text))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalize(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalize(message)
+        return messages
