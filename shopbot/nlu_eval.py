@@ -68,8 +68,21 @@ def score(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) -
     )
 
 
+def _quiet_rasa() -> None:
+    """Rasa logs every parse at debug level; an evaluation wants only its table."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 async def _predict(model_path: Path, texts: Sequence[str]) -> List[str]:
     from rasa.core.agent import Agent
+
+    _quiet_rasa()
 
     agent = Agent.load(str(model_path))
     predicted = []

@@ -1,0 +1,72 @@
+"""Shared fixtures: project paths and a live Rasa + action server for REST tests."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "shopbot.tar.gz"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited while starting:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def rasa_url(tmp_path_factory):
+    """A real `rasa run` and `rasa run actions`, as `make run` starts them."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it first)")
+    tmp = tmp_path_factory.mktemp("rasa")
+    rasa_port, actions_port = free_port(), free_port()
+    env = dict(os.environ, ACTIONS_PORT=str(actions_port), TRACKER_DB=str(tmp / "trackers.db"),
+               TF_CPP_MIN_LOG_LEVEL="2")
+    actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
+    actions = subprocess.Popen(
+        [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT)
+    rasa = subprocess.Popen(
+        [BIN / "rasa", "run", "--enable-api", "--model", MODEL, "--endpoints", "endpoints.yml",
+         "--credentials", "credentials.yml", "--port", str(rasa_port)],
+        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, rasa_log)
+        yield f"http://127.0.0.1:{rasa_port}"
+    finally:
+        for process in (rasa, actions):
+            process.terminate()
+        for process in (rasa, actions):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
