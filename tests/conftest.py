@@ -14,6 +14,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "shopbot.tar.gz"
 BIN = Path(sys.executable).parent
+# The sample shop's "now" (scripts/make_sample_orders.py): orders are dated around it.
+SAMPLE_NOW = "2026-11-23T12:00:00+08:00"
 
 
 def free_port() -> int:
@@ -49,7 +51,8 @@ def rasa_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rasa")
     rasa_port, actions_port = free_port(), free_port()
     env = dict(os.environ, ACTIONS_PORT=str(actions_port), TRACKER_DB=str(tmp / "trackers.db"),
-               TF_CPP_MIN_LOG_LEVEL="2")
+               TF_CPP_MIN_LOG_LEVEL="2", SHOP_NOW=SAMPLE_NOW,
+               SHOP_DB_URL=f"sqlite:///{tmp / 'shop.db'}")
     actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
     actions = subprocess.Popen(
         [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)],
@@ -70,3 +73,23 @@ def rasa_url(tmp_path_factory):
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture()
+def shop(tmp_path):
+    """The real shop files in a fresh SQLite database, the clock pinned to SAMPLE_NOW.
+
+    Installed as the process's shop, so actions run in the test see exactly it.
+    """
+    from datetime import datetime
+
+    from shopbot.shop.policy import ShopPolicy
+    from shopbot.shop.service import Shop, reset_shop
+    from shopbot.shop.store import ShopStore
+
+    store = ShopStore(f"sqlite:///{tmp_path / 'shop.db'}")
+    store.sync_from_files(ROOT / "shop")
+    test_shop = Shop(ShopPolicy(ROOT / "shop"), store, lambda: datetime.fromisoformat(SAMPLE_NOW))
+    reset_shop(test_shop)
+    yield test_shop
+    reset_shop(None)

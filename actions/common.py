@@ -1,0 +1,53 @@
+"""What every action needs: the buyer's account, the entities in play, the shop."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from shopbot.shop.service import get_shop  # noqa: F401  (re-exported for actions)
+
+HANDOFF_ACTION = "action_handoff"
+
+
+def account_of(tracker: Tracker) -> Optional[str]:
+    """The buyer's account as the channel vouched for it (never from the message text)."""
+    return tracker.get_slot("account") or None
+
+
+def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
+    """The value of `name` in the latest message, if the buyer just mentioned one."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name:
+            return entity.get("value")
+    return None
+
+
+def current(tracker: Tracker, name: str) -> Optional[str]:
+    """Latest mention first, else what the conversation established earlier."""
+    return latest_entity(tracker, name) or tracker.get_slot(name)
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def mentions(text: str, *words: str) -> bool:
+    return any(word in text for word in words)
+
+
+def parse_time(value: Optional[str]) -> Optional[datetime]:
+    return datetime.fromisoformat(value) if value else None
+
+
+def handoff(reason: str, priority: str) -> List[Dict[str, Any]]:
+    """Events that hand the chat to a person through the one action_handoff."""
+    return [SlotSet("handoff_reason", reason), SlotSet("handoff_priority", priority),
+            FollowupAction(HANDOFF_ACTION)]
+
+
+def await_answer(topic: Optional[str]) -> Dict[str, Any]:
+    """Remember what the bot just asked, so a bare answer (intent inform) continues it."""
+    return SlotSet("awaiting", topic)

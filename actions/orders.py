@@ -1,0 +1,57 @@
+"""Finding the buyer's order for a question, the same way for every topic.
+
+Only the account from the channel is searched. An order number the buyer types
+that belongs to someone else gets exactly the same answer as one that does not
+exist, so nothing about other buyers' orders can be learned from the bot.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import account_of, await_answer, current
+from shopbot.shop.service import Shop
+
+
+@dataclass
+class Lookup:
+    order: Optional[Dict[str, Any]]
+    events: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def order_label(order: Dict[str, Any]) -> str:
+    items = "、".join(i["name"] for i in order.get("items", [])[:2])
+    return f"{order['order_id']}({items})"
+
+
+def find_order(dispatcher: CollectingDispatcher, tracker: Tracker, shop: Shop, topic: str,
+               wanted: Callable[[Dict[str, Any]], bool]) -> Lookup:
+    """The one order the buyer means, or a question back (and None)."""
+    account = account_of(tracker)
+    if not account:
+        dispatcher.utter_message(response="utter_need_account")
+        return Lookup(None)
+    order_id = current(tracker, "order_id")
+    if order_id:
+        order = shop.store.order(order_id, account)
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found", order_id=order_id)
+            return Lookup(None, [SlotSet("order_id", None), await_answer(topic)])
+        return Lookup(order, [SlotSet("order_id", order_id), await_answer(None)])
+    candidates = [o for o in shop.store.orders_of(account) if wanted(o)]
+    if len(candidates) == 1:
+        order = candidates[0]
+        return Lookup(order, [SlotSet("order_id", order["order_id"]), await_answer(None)])
+    if not candidates:
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return Lookup(None, [await_answer(topic)])
+    dispatcher.utter_message(
+        response="utter_ask_which_order",
+        orders="\n".join(order_label(o) for o in candidates[:5]),
+        buttons=[{"title": o["order_id"], "payload": o["order_id"]} for o in candidates[:5]],
+    )
+    return Lookup(None, [await_answer(topic)])

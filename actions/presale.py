@@ -1,0 +1,144 @@
+"""Before buying: stock, freshness, product facts, recommendations, bargaining."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import current, get_shop, latest_entity, latest_text, mentions
+
+LOW_STOCK = 10
+
+
+def _product(tracker: Tracker):
+    name = current(tracker, "product")
+    return get_shop().store.product(name) if name else None
+
+
+def _remember(product) -> List[Dict[str, Any]]:
+    return [SlotSet("product", product.name)] if product else []
+
+
+class ActionStock(Action):
+    def name(self) -> Text:
+        return "action_stock"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
+        product = _product(tracker)
+        if product is None:
+            dispatcher.utter_message(response="utter_ask_stock")
+            return []
+        if product.stock <= 0:
+            shop = get_shop()
+            alternatives = [p.name for p in shop.store.products()
+                            if p.category == product.category and p.stock > 0 and p.sku != product.sku][:3]
+            dispatcher.utter_message(
+                response="utter_stock_out", product=product.name,
+                restock=product.restock_date.strftime("%m月%d日") if product.restock_date else "近期",
+                alternatives="、".join(alternatives) or "店里其他热销款")
+        elif product.stock < LOW_STOCK:
+            dispatcher.utter_message(response="utter_stock_low", product=product.name, stock=product.stock)
+        else:
+            dispatcher.utter_message(response="utter_stock_in", product=product.name, stock=product.stock)
+        return _remember(product)
+
+
+class ActionShelfLife(Action):
+    def name(self) -> Text:
+        return "action_shelf_life"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        product = _product(tracker)
+        if product is None or product.production_date is None:
+            dispatcher.utter_message(response="utter_ask_shelf_life")
+            return _remember(product)
+        today = get_shop().now().date()
+        expiry = product.expiry_date()
+        dispatcher.utter_message(
+            response="utter_shelf_life", product=product.name,
+            production_date=product.production_date.strftime("%Y年%m月%d日"),
+            shelf_life_days=product.shelf_life_days,
+            days_left=max((expiry - today).days, 0) if expiry else "",
+            storage=product.storage)
+        return _remember(product)
+
+
+class ActionProductInfo(Action):
+    def name(self) -> Text:
+        return "action_product_info"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        product = _product(tracker)
+        if product is None:
+            dispatcher.utter_message(response="utter_ask_product_info")
+            return []
+        dispatcher.utter_message(
+            response="utter_product_info", product=product.name, specs=product.specs,
+            origin=product.origin, ingredients=product.ingredients, usage=product.usage,
+            price=f"{product.price:.2f}")
+        return _remember(product)
+
+
+class ActionRecommend(Action):
+    def name(self) -> Text:
+        return "action_recommend"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        products = [p for p in get_shop().store.products() if p.stock > 0]
+        asked = _product(tracker)
+        if asked:
+            picks = [p for p in products if p.category == asked.category and p.sku != asked.sku]
+        else:
+            picks = [p for p in products if "新品" in p.tags] + [p for p in products if "热销" in p.tags]
+        seen, names = set(), []
+        for p in picks or products:
+            if p.name not in seen:
+                seen.add(p.name)
+                names.append(f"{p.name}(¥{p.price:.2f})")
+        dispatcher.utter_message(response="utter_recommend", products="、".join(names[:3]))
+        return []
+
+
+class ActionBargain(Action):
+    """The manual's ladder: value first, then member benefits, then one small gift, then a warm no."""
+
+    def name(self) -> Text:
+        return "action_bargain"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        shop = get_shop()
+        policy = shop.policy
+        stage = int(tracker.get_slot("bargain_stage") or 0) + 1
+        product = _product(tracker)
+        offered = latest_entity(tracker, "amount")
+        if product and offered and float(offered) < product.price * float(
+                policy.bargain.get("unreasonable_below", 0.7)):
+            dispatcher.utter_message(response="utter_bargain_unreasonable")
+            return [SlotSet("bargain_stage", stage)] + _remember(product)
+        text = latest_text(tracker)
+        if mentions(text, "优惠券", "券", "红包", "活动", "满减", "促销"):
+            dispatcher.utter_message(response="utter_bargain_promotions",
+                                     promotions=";".join(policy.promotions + policy.coupons))
+        elif stage == 1:
+            dispatcher.utter_message(response="utter_bargain_value")
+        elif stage == 2:
+            dispatcher.utter_message(response="utter_bargain_member", member=policy.member_benefit,
+                                     promotions=";".join(policy.promotions))
+        elif stage == 3:
+            dispatcher.utter_message(response="utter_bargain_concession",
+                                     concession=policy.bargain.get("concession", ""))
+        else:
+            dispatcher.utter_message(response="utter_bargain_final")
+        return [SlotSet("bargain_stage", stage)] + _remember(product)
+
+
+class ActionHesitate(Action):
+    def name(self) -> Text:
+        return "action_hesitate"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        dispatcher.utter_message(response="utter_hesitate",
+                                 no_reason_days=get_shop().policy.returns["no_reason_days"])
+        return []

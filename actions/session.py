@@ -1,0 +1,69 @@
+"""Who the buyer is (from the channel), greeting them, and continuing a question."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+
+from actions.common import get_shop
+
+# What a bare answer (intent inform) continues, by what the bot last asked.
+CONTINUATIONS = {
+    "urge_shipping": "action_urge_shipping",
+    "logistics": "action_logistics",
+    "change_order": "action_change_order",
+    "return": "action_return",
+    "return_reason": "action_return",
+    "refund": "action_refund_progress",
+}
+
+
+class ActionCaptureAccount(Action):
+    """Custom slot mapping for `account`: only the channel's metadata can set it.
+
+    Runs after every buyer message. A message without a (verified) account makes
+    the session anonymous again; nothing typed in the text is ever looked at.
+    """
+
+    def name(self) -> Text:
+        return "action_capture_account"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        account = metadata.get("account")
+        account = account.strip() if isinstance(account, str) and account.strip() else None
+        if account == tracker.get_slot("account"):
+            return []
+        return [SlotSet("account", account)]
+
+
+class ActionGreet(Action):
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        policy = get_shop().policy
+        dispatcher.utter_message(response="utter_greet_shop", shop_name=policy.shop_name,
+                                 agent=policy.agent_nickname,
+                                 promotion=(policy.promotions or [""])[0])
+        return []
+
+
+class ActionContinue(Action):
+    """A bare value (an order number, a region...) continues what the bot asked for."""
+
+    def name(self) -> Text:
+        return "action_continue"
+
+    async def run(self, dispatcher, tracker: Tracker, domain) -> List[Dict]:
+        follow = CONTINUATIONS.get(tracker.get_slot("awaiting") or "")
+        if follow:
+            return [FollowupAction(follow)]
+        entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
+        if "region" in entities:
+            return [FollowupAction("action_free_shipping")]
+        if "product" in entities:
+            return [FollowupAction("action_stock")]
+        dispatcher.utter_message(response="utter_inform")
+        return []

@@ -1,0 +1,173 @@
+"""Couriers, dispatch times, delivery estimates, postage, hurrying and tracking."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import current, get_shop, handoff, latest_entity, parse_time
+from actions.orders import find_order
+
+
+class ActionCourier(Action):
+    def name(self) -> Text:
+        return "action_courier"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        policy = get_shop().policy
+        courier = latest_entity(tracker, "courier")
+        free = "、".join(policy.free_couriers)
+        if courier is None:
+            dispatcher.utter_message(response="utter_courier_default",
+                                     courier=policy.default_courier, free_couriers=free)
+            return []
+        fee = policy.courier_upgrade_fee(courier)
+        if fee == 0:
+            dispatcher.utter_message(response="utter_courier_free", courier=courier)
+        elif fee is None:
+            dispatcher.utter_message(response="utter_courier_unavailable", courier=courier,
+                                     default=policy.default_courier, free_couriers=free)
+        else:
+            dispatcher.utter_message(response="utter_courier_upgrade", courier=courier, fee=f"{fee:g}")
+        return [SlotSet("courier", courier)]
+
+
+class ActionShipTime(Action):
+    def name(self) -> Text:
+        return "action_ship_time"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        shop = get_shop()
+        ship = shop.policy.ship_time(shop.now())
+        response = "utter_ship_time_today" if ship.today else "utter_ship_time_later"
+        dispatcher.utter_message(response=response, cutoff=ship.cutoff, leaves_on=ship.leaves_on,
+                                 promise_hours=shop.policy.promise_hours)
+        return []
+
+
+class ActionDeliveryTime(Action):
+    def name(self) -> Text:
+        return "action_delivery_time"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        policy = get_shop().policy
+        region = current(tracker, "region")
+        if region and policy.region_group(region):
+            dispatcher.utter_message(response="utter_delivery_time_region", region=region,
+                                     days=policy.delivery_days(region))
+            return [SlotSet("region", region)]
+        dispatcher.utter_message(response="utter_delivery_time_general", days=policy.delivery_days(None))
+        return []
+
+
+class ActionFreeShipping(Action):
+    """Postage by region and courier, as the freight template says, before payment.
+
+    A 'free' answer is remembered (free_shipping_promised) so nothing later in the
+    chat, bot or agent, asks this buyer for postage.
+    """
+
+    def name(self) -> Text:
+        return "action_free_shipping"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        policy = get_shop().policy
+        region = current(tracker, "region")
+        courier = current(tracker, "courier")
+        if not region or not policy.region_group(region):
+            dispatcher.utter_message(response="utter_free_shipping_ask_region",
+                                     free_couriers="、".join(policy.free_couriers))
+            return []
+        postage = policy.postage(region, courier)
+        events = [SlotSet("region", region)]
+        if not postage.shipped:
+            dispatcher.utter_message(response="utter_not_shipped", region=region)
+        elif postage.free:
+            dispatcher.utter_message(response="utter_free_shipping_yes", region=region,
+                                     courier=postage.courier)
+            events.append(SlotSet("free_shipping_promised", True))
+        elif tracker.get_slot("free_shipping_promised"):
+            # Free shipping was already promised to this buyer: the promise stands.
+            dispatcher.utter_message(response="utter_free_shipping_kept", region=region)
+        else:
+            dispatcher.utter_message(response="utter_free_shipping_fee", region=region,
+                                     courier=postage.courier, fee=f"{postage.fee:g}")
+        return events
+
+
+def _unshipped(order) -> bool:
+    return order["status"] == "paid"
+
+
+def _shipped(order) -> bool:
+    return order["status"] in ("shipped", "delivered")
+
+
+class ActionUrgeShipping(Action):
+    def name(self) -> Text:
+        return "action_urge_shipping"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        shop = get_shop()
+        lookup = find_order(dispatcher, tracker, shop, "urge_shipping", _unshipped)
+        order = lookup.order
+        if order is None:
+            return lookup.events
+        if _shipped(order):
+            return lookup.events + await _tell_logistics(dispatcher, shop, order)
+        if order["status"] != "paid":
+            dispatcher.utter_message(response="utter_order_not_paid", order_id=order["order_id"])
+            return lookup.events
+        paid = parse_time(order.get("paid_at"))
+        overdue = paid and shop.now() - paid > timedelta(hours=shop.policy.promise_hours)
+        if overdue:
+            dispatcher.utter_message(response="utter_urge_overdue", order_id=order["order_id"])
+            return lookup.events + handoff("shipping_overdue", "high")
+        ship = shop.policy.ship_time(shop.now())
+        dispatcher.utter_message(response="utter_urge_shipping_soon", order_id=order["order_id"],
+                                 leaves_on=ship.leaves_on)
+        return lookup.events
+
+
+async def _tell_logistics(dispatcher: CollectingDispatcher, shop, order) -> List[Dict]:
+    events = order.get("logistics") or []
+    latest = events[-1] if events else None
+    if order["status"] in ("delivered", "completed") or (latest and "签收" in latest["event"]):
+        dispatcher.utter_message(response="utter_logistics_delivered", order_id=order["order_id"],
+                                 courier=order.get("courier") or "", tracking_no=order.get("tracking_no") or "",
+                                 time=(latest or {}).get("time", "")[:16].replace("T", " "))
+        return []
+    last_time = parse_time(latest["time"]) if latest else None
+    stalled = last_time is None or shop.now() - last_time > timedelta(days=shop.policy.stalled_after_days)
+    if stalled:
+        dispatcher.utter_message(response="utter_logistics_stalled", order_id=order["order_id"],
+                                 courier=order.get("courier") or "", tracking_no=order.get("tracking_no") or "")
+        return handoff("logistics_stalled", "normal")
+    dispatcher.utter_message(response="utter_logistics_status", order_id=order["order_id"],
+                             courier=order.get("courier") or "", tracking_no=order.get("tracking_no") or "",
+                             event=latest["event"], time=latest["time"][:16].replace("T", " "))
+    return []
+
+
+class ActionLogistics(Action):
+    def name(self) -> Text:
+        return "action_logistics"
+
+    async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        shop = get_shop()
+        lookup = find_order(dispatcher, tracker, shop, "logistics", lambda o: o["status"] == "shipped")
+        order = lookup.order
+        if order is None:
+            return lookup.events
+        if order["status"] in ("unpaid", "closed"):
+            dispatcher.utter_message(response="utter_order_not_paid", order_id=order["order_id"])
+            return lookup.events
+        if _unshipped(order):
+            ship = shop.policy.ship_time(shop.now())
+            dispatcher.utter_message(response="utter_not_shipped_yet", order_id=order["order_id"],
+                                     leaves_on=ship.leaves_on)
+            return lookup.events
+        return lookup.events + await _tell_logistics(dispatcher, shop, order)

@@ -1,0 +1,65 @@
+"""Multi-turn conversations from the manual's scenarios, end to end.
+
+Each scenario in tests/conversations/*.yml is played over the REST channel
+against a live Rasa and action server, with the buyer's account in the metadata
+as the desk sends it, and the shop clock pinned to the sample data's "now".
+A turn's `expect` lists the reply scripts the buyer must get, in order;
+`contains` lists facts that must appear in the replies (stock numbers,
+postage, order numbers); `absent` lists text that must not appear anywhere
+(another account's data); `handoff: true` requires a handoff payload.
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from tests.replies import responses_matching
+
+SCENARIO_DIR = Path(__file__).parent / "conversations"
+
+
+def scenarios():
+    for path in sorted(SCENARIO_DIR.glob("*.yml")):
+        for scenario in yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]:
+            yield pytest.param(scenario, id=f"{path.stem}: {scenario['name']}")
+
+
+def say(rasa_url, sender, text, account):
+    body = {"sender": sender, "message": text}
+    if account:
+        body["metadata"] = {"account": account}
+    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.mark.parametrize("scenario", scenarios())
+def test_conversation(rasa_url, scenario):
+    sender = uuid.uuid4().hex
+    for number, turn in enumerate(scenario["turns"], start=1):
+        account = turn.get("account", scenario.get("account"))
+        messages = say(rasa_url, sender, turn["user"], account)
+        texts = [m["text"] for m in messages if m.get("text")]
+        got = [sorted(responses_matching(t)) or [f"<unrecognised: {t}>"] for t in texts]
+        where = f"turn {number} ({turn['user']!r}): got {got}"
+        remaining = list(got)
+        for expected in turn.get("expect", []):
+            while remaining and expected not in remaining[0]:
+                remaining.pop(0)
+            assert remaining, f"{where}; expected {expected}"
+            remaining.pop(0)
+        joined = "\n".join(texts)
+        for fact in turn.get("contains", []):
+            assert str(fact) in joined, f"{where}; missing {fact!r}"
+        for secret in turn.get("absent", []):
+            assert str(secret) not in joined, f"{where}; leaked {secret!r}"
+        payloads = [m["custom"]["handoff"] for m in messages
+                    if isinstance(m.get("custom"), dict) and "handoff" in m["custom"]]
+        if "handoff" in turn:
+            assert bool(payloads) == turn["handoff"], where
+        if payloads and "reason" in turn:
+            assert payloads[0]["reason"] == turn["reason"], where
