@@ -71,7 +71,7 @@ class ActionReturn(Action):
                                      days=returns["no_reason_days"])
             return events + [SlotSet("return_reason", None)] + handoff("return_past_window", "normal")
         dispatcher.utter_message(response="utter_return_no_reason", order_id=order["order_id"],
-                                 condition=returns["condition"], opened_food=returns["opened_food"],
+                                 no_reason_days=returns["no_reason_days"], condition=returns["condition"], opened_food=returns["opened_food"],
                                  address=returns["address"],
                                  refund_days=returns["refund_days_after_received"])
         return events + [SlotSet("return_reason", None)]
@@ -98,7 +98,7 @@ class ActionRefundProgress(Action):
             dispatcher.utter_message(response="utter_refund_done", order_id=order["order_id"], amount=amount)
             return lookup.events
         requested = parse_time(refund.get("requested_at"))
-        if requested and shop.now() - requested > timedelta(days=int(returns["refund_overdue_days"])):
+        if status != "rejected" and requested and shop.now() - requested > timedelta(days=int(returns["refund_overdue_days"])):
             dispatcher.utter_message(response="utter_refund_overdue", order_id=order["order_id"])
             return lookup.events + handoff("refund_overdue", "high")
         response = {"received": "utter_refund_received", "returning": "utter_refund_returning",

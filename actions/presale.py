@@ -1,6 +1,7 @@
 """Before buying: stock, freshness, product facts, recommendations, bargaining."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import current, get_shop, latest_entity, latest_text, mentions
 
 LOW_STOCK = 10
+# "再便宜5块" / "少10元" ask for a discount of that much; they are not a price offer.
+DISCOUNT_ASK = re.compile(r"(便宜|少|减|优惠|让|降|抹)[^0-9]{0,3}[0-9]")
 
 
 def _product(tracker: Tracker):
@@ -113,6 +116,8 @@ class ActionBargain(Action):
         stage = int(tracker.get_slot("bargain_stage") or 0) + 1
         product = _product(tracker)
         offered = latest_entity(tracker, "amount")
+        if DISCOUNT_ASK.search(latest_text(tracker)):
+            offered = None
         if product and offered and float(offered) < product.price * float(
                 policy.bargain.get("unreasonable_below", 0.7)):
             dispatcher.utter_message(response="utter_bargain_unreasonable")

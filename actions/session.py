@@ -4,19 +4,21 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 
 from actions.common import get_shop
 
-# What a bare answer (intent inform) continues, by what the bot last asked.
-CONTINUATIONS = {
-    "urge_shipping": "action_urge_shipping",
-    "logistics": "action_logistics",
-    "change_order": "action_change_order",
-    "return": "action_return",
-    "return_reason": "action_return",
-    "refund": "action_refund_progress",
-}
+
+
+def _continuations() -> Dict[str, Action]:
+    """What a bare answer (intent inform) continues, by what the bot last asked."""
+    from actions.aftersale import ActionRefundProgress, ActionReturn
+    from actions.payment import ActionChangeOrder
+    from actions.shipping import ActionLogistics, ActionUrgeShipping
+
+    return {"urge_shipping": ActionUrgeShipping(), "logistics": ActionLogistics(),
+            "change_order": ActionChangeOrder(), "return": ActionReturn(),
+            "return_reason": ActionReturn(), "refund": ActionRefundProgress()}
 
 
 class ActionCaptureAccount(Action):
@@ -51,19 +53,28 @@ class ActionGreet(Action):
 
 
 class ActionContinue(Action):
-    """A bare value (an order number, a region...) continues what the bot asked for."""
+    """A bare value (an order number, a region...) continues what the bot asked for.
+
+    The continuing action runs inside this one, not as a FollowupAction: the
+    rules end every turn after one action, and a follow-up the rules do not
+    cover would make Rasa fall back and undo the turn's slots.
+    """
 
     def name(self) -> Text:
         return "action_continue"
 
     async def run(self, dispatcher, tracker: Tracker, domain) -> List[Dict]:
-        follow = CONTINUATIONS.get(tracker.get_slot("awaiting") or "")
-        if follow:
-            return [FollowupAction(follow)]
-        entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
-        if "region" in entities:
-            return [FollowupAction("action_free_shipping")]
-        if "product" in entities:
-            return [FollowupAction("action_stock")]
+        from actions.presale import ActionStock
+        from actions.shipping import ActionFreeShipping
+
+        follow = _continuations().get(tracker.get_slot("awaiting") or "")
+        if follow is None:
+            entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
+            if "region" in entities:
+                follow = ActionFreeShipping()
+            elif "product" in entities:
+                follow = ActionStock()
+        if follow is not None:
+            return await follow.run(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_inform")
         return []

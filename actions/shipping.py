@@ -56,6 +56,9 @@ class ActionDeliveryTime(Action):
         policy = get_shop().policy
         region = current(tracker, "region")
         if region and policy.region_group(region):
+            if not policy.postage(region).shipped:
+                dispatcher.utter_message(response="utter_not_shipped", region=region)
+                return [SlotSet("region", region)]
             dispatcher.utter_message(response="utter_delivery_time_region", region=region,
                                      days=policy.delivery_days(region))
             return [SlotSet("region", region)]
@@ -103,7 +106,7 @@ def _unshipped(order) -> bool:
 
 
 def _shipped(order) -> bool:
-    return order["status"] in ("shipped", "delivered")
+    return order["status"] in ("shipped", "delivered", "completed")
 
 
 class ActionUrgeShipping(Action):

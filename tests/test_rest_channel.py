@@ -15,7 +15,7 @@ TYPICAL = {
     "goodbye": ("好的谢谢 拜拜", {"utter_goodbye"}),
     "affirm": ("可以的", {"utter_affirm"}),
     "deny": ("不用了", {"utter_deny"}),
-    "inform": ("我在上海", {"utter_free_shipping_yes"}),
+    "inform": ("新疆乌鲁木齐", {"utter_free_shipping_fee"}),
     "ask_stock": ("这款有货吗", {"utter_ask_stock"}),
     "ask_shelf_life": ("保质期多久啊", {"utter_ask_shelf_life"}),
     "ask_product_info": ("这个是正品吗", {"utter_ask_product_info"}),
@@ -82,7 +82,7 @@ def test_hostile_input_gets_a_polite_reply_and_the_bot_carries_on(rasa_url, repl
     sender = uuid.uuid4().hex
     texts = send(rasa_url, HOSTILE[kind], sender=sender)
     assert texts and all("亲" in t for t in texts), texts
-    assert send(rasa_url, "包邮吗", sender=sender)[0] in replies_of("utter_free_shipping_ask_region")
+    assert "utter_free_shipping_ask_region" in responses_matching(send(rasa_url, "包邮吗", sender=sender)[0])
 
 
 def test_malformed_json_is_a_client_error_not_a_crash(rasa_url, replies_of):

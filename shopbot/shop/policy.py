@@ -115,7 +115,10 @@ class ShopPolicy:
     def delivery_days(self, region: Optional[str]) -> str:
         days = self.settings["shipping"].get("delivery_days", {})
         group = self.region_group(region) if region else None
-        return days.get(group) or f"{min(days.values())[0]}-{max(days.values())[-1]}"
+        if days.get(group):
+            return days[group]
+        spans = [[int(part) for part in str(value).split("-")] for value in days.values()]
+        return f"{min(span[0] for span in spans)}-{max(span[-1] for span in spans)}"
 
     # -- dispatch -------------------------------------------------------------
     @property

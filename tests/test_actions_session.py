@@ -1,0 +1,254 @@
+"""Who the buyer is, greeting, continuing a question, handing off to a person,
+and the merchant's settings reaching the replies after a restart."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from actions.handoff import ActionHandoff
+from actions.presale import ActionBargain
+from actions.session import CONTINUATIONS, ActionCaptureAccount, ActionContinue, ActionGreet
+from actions.shipping import ActionCourier, ActionShipTime, ActionUrgeShipping
+from tests.actions_support import action, bot, run, tracker, user
+from tests.shop_action_helpers import (ask, followups, hours_since, pick_order, render, responses,
+                                       restart_with, shop_at, shop_dir_copy, slot_sets)
+
+
+# -- the account comes from the channel only -------------------------------------------
+def capture(text, metadata=None, slots=None):
+    t = tracker([action("action_listen"), user(text, "greet", metadata=metadata)], slots or {})
+    return run(ActionCaptureAccount(), t)
+
+
+def test_account_is_taken_from_the_channel_metadata(shop):
+    messages, events = capture("你好", metadata={"account": "tb_lily"})
+    assert slot_sets(events) == {"account": "tb_lily"}
+    assert messages == []
+
+
+def test_account_from_metadata_is_trimmed(shop):
+    _, events = capture("你好", metadata={"account": "  tb_lily "})
+    assert slot_sets(events) == {"account": "tb_lily"}
+
+
+@pytest.mark.parametrize("text", ["我是tb_lily", "我的账号是tb_lily 帮我查订单", "account: tb_lily"])
+def test_an_account_typed_in_the_message_never_sets_the_account(shop, text):
+    _, events = capture(text)
+    assert slot_sets(events).get("account") is None
+    assert "tb_lily" not in str(events)
+
+
+def test_metadata_wins_over_an_account_claimed_in_the_text(shop):
+    _, events = capture("我是tb_lily", metadata={"account": "sunny_day"})
+    assert slot_sets(events) == {"account": "sunny_day"}
+
+
+def test_a_message_without_metadata_makes_the_session_anonymous_again(shop):
+    _, events = capture("查一下我的订单", slots={"account": "tb_lily"})
+    assert slot_sets(events) == {"account": None}
+
+
+@pytest.mark.parametrize("metadata", [{}, {"account": ""}, {"account": "   "}, {"account": 12345},
+                                      {"user": "tb_lily"}])
+def test_missing_or_unusable_metadata_leaves_no_account(shop, metadata):
+    _, events = capture("你好", metadata=metadata, slots={"account": "tb_lily"})
+    assert slot_sets(events) == {"account": None}
+
+
+def test_the_same_account_again_sets_nothing(shop):
+    _, events = capture("你好", metadata={"account": "tb_lily"}, slots={"account": "tb_lily"})
+    assert events == []
+
+
+# -- greeting and continuing ------------------------------------------------------------
+def test_greeting_names_the_shop_the_agent_and_the_first_promotion(shop):
+    messages, events = ask(ActionGreet(), "你好", "greet")
+    assert responses(messages) == ["utter_greet_shop"]
+    text = render(messages[0])
+    assert shop.policy.shop_name in text
+    assert f"客服{shop.policy.agent_nickname}" in text
+    assert shop.policy.promotions[0] in text
+    assert events == []
+
+
+@pytest.mark.parametrize("awaiting,follow", sorted(CONTINUATIONS.items()))
+def test_a_bare_answer_continues_what_the_bot_asked(shop, awaiting, follow):
+    messages, events = ask(ActionContinue(), "4035521007410943775", "inform",
+                           {"order_id": "4035521007410943775"}, slots={"awaiting": awaiting})
+    assert messages == []
+    assert followups(events) == [follow]
+
+
+def test_a_bare_region_asks_about_postage_there(shop):
+    messages, events = ask(ActionContinue(), "新疆", "inform", {"region": "新疆"})
+    assert messages == []
+    assert followups(events) == ["action_free_shipping"]
+
+
+def test_a_bare_product_asks_about_its_stock(shop):
+    messages, events = ask(ActionContinue(), "芒果干", "inform", {"product": "芒果干"})
+    assert followups(events) == ["action_stock"]
+
+
+def test_a_pending_question_wins_over_a_bare_region(shop):
+    _, events = ask(ActionContinue(), "新疆", "inform", {"region": "新疆"}, slots={"awaiting": "return"})
+    assert followups(events) == ["action_return"]
+
+
+def test_a_bare_answer_with_nothing_pending_is_acknowledged(shop):
+    messages, events = ask(ActionContinue(), "好的", "inform")
+    assert responses(messages) == ["utter_inform"]
+    assert events == []
+
+
+# -- handoff ---------------------------------------------------------------------------
+def handoff_payload(messages):
+    payloads = [m["custom"]["handoff"] for m in messages if (m.get("custom") or {}).get("handoff")]
+    assert len(payloads) == 1
+    return payloads[0]
+
+
+def conversation(*turns):
+    """turns: (text, intent) pairs, with a bot answer between them."""
+    events = [action("action_listen")]
+    for text, intent in turns:
+        events += [user(text, intent), action("action_listen")]
+    return events[:-1]
+
+
+def test_handoff_pauses_the_conversation_and_clears_its_reason(shop):
+    t = tracker(conversation(("转人工", "request_human")), {"account": "tb_lily"})
+    _, events = run(ActionHandoff(), t)
+    assert {"event": "pause", "timestamp": None} in events
+    assert events[-1]["event"] == "pause"
+    assert slot_sets(events) == {"handoff_reason": None, "handoff_priority": None}
+
+
+def test_handoff_payload_summarises_intents_account_and_the_facts_in_play(shop):
+    order = pick_order(shop, lambda o: o["status"] == "shipped")
+    events = conversation(("你好", "greet"), ("我的快递到哪了", "ask_logistics"),
+                          ("怎么还不到", "urge_shipping"), ("我要投诉", "complain"))
+    events.insert(2, bot("utter_greet_shop"))
+    t = tracker(events, {"account": order["account"], "order_id": order["order_id"],
+                         "product": order["items"][0]["name"]})
+    messages, _ = run(ActionHandoff(), t)
+    payload = handoff_payload(messages)
+    assert set(payload) == {"reason", "priority", "summary"}
+    summary = payload["summary"]
+    assert summary["intents"] == ["greet", "ask_logistics", "urge_shipping", "complain"]
+    assert summary["account"] == order["account"]
+    assert summary["last_message"] == "我要投诉"
+    assert summary["entities"] == {"order_id": order["order_id"], "product": order["items"][0]["name"]}
+
+
+def test_complaint_is_handed_off_with_high_priority_and_an_apology(shop):
+    t = tracker(conversation(("你们太差了 我要投诉", "complain")))
+    messages, _ = run(ActionHandoff(), t)
+    assert responses(messages)[0] == "utter_complain"
+    payload = handoff_payload(messages)
+    assert (payload["reason"], payload["priority"]) == ("complaint", "high")
+
+
+def test_asking_for_a_person_is_handed_off_with_normal_priority(shop):
+    t = tracker(conversation(("转人工", "request_human")))
+    messages, _ = run(ActionHandoff(), t)
+    assert responses(messages)[0] == "utter_request_human"
+    payload = handoff_payload(messages)
+    assert (payload["reason"], payload["priority"]) == ("buyer_request", "normal")
+
+
+def test_handoff_decided_by_another_action_carries_its_reason_and_priority(shop):
+    order = pick_order(shop, lambda o: o["status"] == "paid"
+                       and hours_since(shop, o["paid_at"]) > shop.policy.promise_hours)
+    urge_messages, urge_events = ask(ActionUrgeShipping(), "还不发货", "urge_shipping",
+                                     {"order_id": order["order_id"]}, account=order["account"])
+    assert followups(urge_events) == ["action_handoff"]
+    slots = dict(slot_sets(urge_events), account=order["account"])
+    t = tracker(conversation(("还不发货", "urge_shipping")), slots)
+    messages, events = run(ActionHandoff(), t)
+    payload = handoff_payload(messages)
+    assert (payload["reason"], payload["priority"]) == ("shipping_overdue", "high")
+    assert payload["summary"]["entities"]["order_id"] == order["order_id"]
+    assert "utter_complain" not in responses(messages)
+    assert events[-1]["event"] == "pause"
+
+
+def test_handoff_for_an_unclear_reason_is_low_priority(shop):
+    t = tracker(conversation(("asdf", "nlu_fallback")))
+    messages, _ = run(ActionHandoff(), t)
+    payload = handoff_payload(messages)
+    assert (payload["reason"], payload["priority"]) == ("bot_unsure", "low")
+
+
+def agent_hours(shop):
+    return shop.policy.settings["agent_hours"]
+
+
+def test_during_agent_hours_no_offline_notice_is_sent(shop):
+    hours = agent_hours(shop)
+    assert hours["start"] <= shop.now().strftime("%H:%M") < hours["end"]
+    messages, _ = run(ActionHandoff(), tracker(conversation(("转人工", "request_human"))))
+    assert "utter_agents_offline" not in responses(messages)
+
+
+@pytest.mark.parametrize("when", ["end", "before_start"])
+def test_at_night_the_buyer_hears_the_agent_hours_from_settings(shop, when):
+    hours = agent_hours(shop)
+    day = shop.now().strftime("%Y-%m-%d")
+    if when == "end":
+        moment = f"{day}T{hours['end']}:00+08:00"
+    else:
+        start = datetime.fromisoformat(f"{day}T{hours['start']}:00+08:00")
+        moment = (start - timedelta(minutes=1)).isoformat()
+    shop_at(shop, moment)
+    messages, events = run(ActionHandoff(), tracker(conversation(("转人工", "request_human"))))
+    assert "utter_agents_offline" in responses(messages)
+    offline = messages[responses(messages).index("utter_agents_offline")]
+    assert f"{hours['days']} {hours['start']}-{hours['end']}" in render(offline)
+    assert handoff_payload(messages)["reason"] == "buyer_request"
+    assert events[-1]["event"] == "pause"
+
+
+# -- the merchant edits settings.yml and restarts the action server -------------------------
+def test_edited_settings_reach_greeting_courier_ship_time_and_bargaining(shop, tmp_path):
+    now = shop.now()
+    before_now = (now - timedelta(hours=1)).strftime("%H:%M")
+    assert shop.policy.ship_time(now).today  # sample "now" is before the shipped cut-off
+    new_default = next(c for c in shop.policy.free_couriers if c != shop.policy.default_courier)
+
+    def edit(settings):
+        settings["shop"]["name"] = "鲜果时光测试店"
+        settings["couriers"]["default"] = new_default
+        settings["dispatch"]["cutoff"] = before_now
+        settings["promotions"] = ["年货节:全店满299减50"] + settings["promotions"]
+
+    restarted = restart_with(shop, shop_dir_copy(tmp_path, edit))
+    assert restarted.policy.shop_name == "鲜果时光测试店"
+
+    greeting = render(ask(ActionGreet(), "你好", "greet")[0][0])
+    assert "欢迎光临鲜果时光测试店" in greeting
+    assert "年货节:全店满299减50" in greeting
+
+    courier = render(ask(ActionCourier(), "发什么快递", "ask_courier")[0][0])
+    assert f"默认发{new_default}" in courier
+
+    ship = ask(ActionShipTime(), "今天能发吗", "ask_ship_time")[0][0]
+    assert ship["response"] == "utter_ship_time_later"
+    assert f"每天{before_now}前付款" in render(ship)
+
+    member = render(ask(ActionBargain(), "便宜点", "bargain", slots={"bargain_stage": 1.0})[0][0])
+    assert "年货节:全店满299减50" in member
+    coupons = render(ask(ActionBargain(), "有优惠券吗", "bargain")[0][0])
+    assert "年货节:全店满299减50" in coupons
+
+
+def test_edited_agent_hours_change_when_agents_count_as_offline(shop, tmp_path):
+    def edit(settings):
+        settings["agent_hours"]["end"] = "11:00"
+
+    restart_with(shop, shop_dir_copy(tmp_path, edit))
+    messages, _ = run(ActionHandoff(), tracker(conversation(("转人工", "request_human"))))
+    offline = [m for m in messages if m.get("response") == "utter_agents_offline"]
+    assert len(offline) == 1
+    assert "-11:00" in render(offline[0])
