@@ -12,12 +12,24 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 
+# Only for a developer's machine; `make run` warns when it is in use.
+DEV_SECRET = "dev-only-secret-change-me"
+
+
 @dataclass(frozen=True)
 class Config:
     shop_dir: Path
     shop_db_url: str
     # Pins "now" for demos and tests (ISO 8601); None means the real clock.
     shop_now: Optional[datetime]
+    desk_host: str
+    desk_port: int
+    desk_db_url: str
+    rasa_url: str
+    # Shared with the shop's pages, which sign the buyer's account with it.
+    desk_secret: str
+    signature_max_age: int
+    domain_path: Path
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -28,4 +40,11 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         shop_dir=shop_dir,
         shop_db_url=env.get("SHOP_DB_URL") or f"sqlite:///{Path('var') / 'shop.db'}",
         shop_now=datetime.fromisoformat(now) if now else None,
+        desk_host=env.get("DESK_HOST", "127.0.0.1"),
+        desk_port=int(env.get("DESK_PORT", "8000")),
+        desk_db_url=env.get("DESK_DB_URL") or f"sqlite:///{Path('var') / 'desk.db'}",
+        rasa_url=env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}",
+        desk_secret=env.get("DESK_SECRET", DEV_SECRET),
+        signature_max_age=int(env.get("DESK_SIGNATURE_MAX_AGE", "86400")),
+        domain_path=Path(env.get("DOMAIN_PATH", "domain.yml")),
     )

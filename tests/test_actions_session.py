@@ -8,8 +8,12 @@ import pytest
 
 from actions.handoff import ActionHandoff
 from actions.presale import ActionBargain
-from actions.session import CONTINUATIONS, ActionCaptureAccount, ActionContinue, ActionGreet
-from actions.shipping import ActionCourier, ActionShipTime, ActionUrgeShipping
+from actions.aftersale import ActionRefundProgress, ActionReturn
+from actions.payment import ActionChangeOrder
+from actions.presale import ActionStock
+from actions.session import ActionCaptureAccount, ActionContinue, ActionGreet
+from actions.shipping import (ActionCourier, ActionFreeShipping, ActionLogistics, ActionShipTime,
+                              ActionUrgeShipping)
 from tests.actions_support import action, bot, run, tracker, user
 from tests.shop_action_helpers import (ask, followups, hours_since, pick_order, render, responses,
                                        restart_with, shop_at, shop_dir_copy, slot_sets)
@@ -72,28 +76,47 @@ def test_greeting_names_the_shop_the_agent_and_the_first_promotion(shop):
     assert events == []
 
 
-@pytest.mark.parametrize("awaiting,follow", sorted(CONTINUATIONS.items()))
-def test_a_bare_answer_continues_what_the_bot_asked(shop, awaiting, follow):
-    messages, events = ask(ActionContinue(), "4035521007410943775", "inform",
-                           {"order_id": "4035521007410943775"}, slots={"awaiting": awaiting})
-    assert messages == []
-    assert followups(events) == [follow]
+PENDING = {
+    "urge_shipping": ActionUrgeShipping, "logistics": ActionLogistics, "change_order": ActionChangeOrder,
+    "return": ActionReturn, "return_reason": ActionReturn, "refund": ActionRefundProgress,
+}
 
 
-def test_a_bare_region_asks_about_postage_there(shop):
-    messages, events = ask(ActionContinue(), "新疆", "inform", {"region": "新疆"})
-    assert messages == []
-    assert followups(events) == ["action_free_shipping"]
+def same_answer(shop, continued, direct):
+    """Both runs give the buyer the same replies and set the same slots."""
+    assert continued[0] == direct[0]
+    assert slot_sets(continued[1]) == slot_sets(direct[1])
 
 
-def test_a_bare_product_asks_about_its_stock(shop):
-    messages, events = ask(ActionContinue(), "芒果干", "inform", {"product": "芒果干"})
-    assert followups(events) == ["action_stock"]
+@pytest.mark.parametrize("awaiting", sorted(PENDING))
+def test_a_bare_order_number_continues_the_question_the_bot_asked(shop, awaiting):
+    order = pick_order(shop, lambda o: True)
+    entities = {"order_id": order["order_id"]}
+    slots = {"awaiting": awaiting, "account": order["account"]}
+    continued = ask(ActionContinue(), order["order_id"], "inform", entities, slots=slots)
+    direct = ask(PENDING[awaiting](), order["order_id"], "inform", entities, slots=slots)
+    assert continued[0], "the buyer must get an answer, not silence"
+    same_answer(shop, continued, direct)
+    assert followups(continued[1]) == followups(direct[1])  # only a handoff may follow
+
+
+def test_a_bare_region_answers_postage_there(shop):
+    continued = ask(ActionContinue(), "新疆", "inform", {"region": "新疆"})
+    assert responses(continued[0]) == ["utter_free_shipping_fee"]
+    same_answer(shop, continued, ask(ActionFreeShipping(), "新疆", "inform", {"region": "新疆"}))
+
+
+def test_a_bare_product_answers_its_stock(shop):
+    continued = ask(ActionContinue(), "芒果干", "inform", {"product": "芒果干"})
+    same_answer(shop, continued, ask(ActionStock(), "芒果干", "inform", {"product": "芒果干"}))
 
 
 def test_a_pending_question_wins_over_a_bare_region(shop):
-    _, events = ask(ActionContinue(), "新疆", "inform", {"region": "新疆"}, slots={"awaiting": "return"})
-    assert followups(events) == ["action_return"]
+    order = pick_order(shop, lambda o: o["status"] in ("delivered", "completed"))
+    slots = {"awaiting": "return", "account": order["account"]}
+    continued = ask(ActionContinue(), "新疆", "inform", {"region": "新疆"}, slots=slots)
+    assert "utter_free_shipping_fee" not in responses(continued[0])
+    same_answer(shop, continued, ask(ActionReturn(), "新疆", "inform", {"region": "新疆"}, slots=slots))
 
 
 def test_a_bare_answer_with_nothing_pending_is_acknowledged(shop):

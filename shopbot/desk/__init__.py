@@ -1,0 +1,1 @@
+"""The desk: the buyers' chat widget gateway, the handoff queue, the agents' console."""

@@ -1,0 +1,348 @@
+"""The desk's Sanic app: `create_app()` builds it; nothing happens at import time.
+
+Pages: the demo storefront with the chat widget (/), the agents' console
+(/console). APIs: the buyer WebSocket (/ws/buyer), the agents' JSON API (/api/...)
+and WebSocket (/ws/agent). Agent endpoints answer 401 without a valid session.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import time
+from functools import wraps
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import yaml
+from sanic import Request, Sanic, response
+from sanic.exceptions import WebsocketClosed
+
+from shopbot import config as config_module
+from shopbot.compliance import RULES
+from shopbot.desk import signing, states
+from shopbot.desk.hub import AGENTS, LocalHub, conversation_channel
+from shopbot.desk.rasa_client import RasaClient
+from shopbot.desk.service import DeskService
+from shopbot.desk.store import DeskStore
+from shopbot.desk.triggers import Triggers
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "desk_session"
+_app_numbers = itertools.count(1)
+
+
+def _json_error(message: str, status: int, **extra: Any):
+    return response.json({"error": message, **extra}, status=status)
+
+
+def _load_domain_responses(domain_path: Path) -> Dict[str, list]:
+    if not domain_path.exists():
+        return {}
+    domain = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
+    return domain.get("responses") or {}
+
+
+def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
+    cfg = cfg or config_module.load()
+    app = Sanic(f"shopbot_desk_{next(_app_numbers)}")
+    app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
+    app.config.REQUEST_MAX_SIZE = 256 * 1024
+    app.ctx.cfg = cfg
+    app.ctx.hub = hub or LocalHub()
+    app.ctx.online_agents = {}  # username -> open console sockets
+
+    @app.before_server_start
+    async def start(app_: Sanic, _loop) -> None:
+        from shopbot.shop.policy import ShopPolicy
+        from shopbot.shop.store import ShopStore
+
+        store = DeskStore(cfg.desk_db_url)
+        policy = ShopPolicy(cfg.shop_dir)
+        shop_store = ShopStore(cfg.shop_db_url)
+        shop_store.sync_from_files(cfg.shop_dir)
+        responses = _load_domain_responses(cfg.domain_path)
+        fallback_texts = [v["text"] for name in ("utter_ask_rephrase", "utter_offer_human")
+                          for v in responses.get(name, []) if "text" in v]
+        app_.ctx.store = store
+        app_.ctx.rasa = RasaClient(cfg.rasa_url)
+        app_.ctx.quick_replies = [
+            {"name": name, "text": v["text"]} for name, variants in responses.items()
+            for v in variants if "text" in v and "{" not in v["text"]]
+        app_.ctx.service = DeskService(
+            store, app_.ctx.rasa, app_.ctx.hub, Triggers.from_settings(policy.settings),
+            fallback_texts, agents_online=lambda: len(app_.ctx.online_agents),
+            agent_hours=policy.agent_hours_text(),
+            own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
+        app_.ctx.shop_name = policy.shop_name
+
+    @app.after_server_stop
+    async def stop(app_: Sanic, _loop) -> None:
+        await app_.ctx.rasa.close()
+
+    # -- auth ----------------------------------------------------------------------------
+    def current_user(request: Request) -> Optional[Dict[str, str]]:
+        token = request.cookies.get(SESSION_COOKIE)
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+        return request.app.ctx.store.session_user(token)
+
+    def login_required(role: Optional[str] = None):
+        def decorator(handler):
+            @wraps(handler)
+            async def wrapper(request: Request, *args, **kwargs):
+                user = current_user(request)
+                if user is None:
+                    return _json_error("请先登录", 401)
+                if role and user["role"] != role:
+                    return _json_error("没有权限", 403)
+                request.ctx.user = user
+                return await handler(request, *args, **kwargs)
+            return wrapper
+        return decorator
+
+    def body_of(request: Request) -> Dict[str, Any]:
+        try:
+            data = request.json
+        except Exception:  # Sanic raises on malformed JSON
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    @app.post("/api/login")
+    async def login(request: Request):
+        data = body_of(request)
+        username, password = data.get("username"), data.get("password")
+        if not (isinstance(username, str) and isinstance(password, str)):
+            return _json_error("请输入用户名和密码", 400)
+        token = request.app.ctx.store.login(username, password)
+        if token is None:
+            return _json_error("用户名或密码错误", 401)
+        user = request.app.ctx.store.session_user(token)
+        resp = response.json(user)
+        resp.cookies[SESSION_COOKIE] = token
+        resp.cookies[SESSION_COOKIE]["httponly"] = True
+        resp.cookies[SESSION_COOKIE]["samesite"] = "Strict"
+        resp.cookies[SESSION_COOKIE]["path"] = "/"
+        return resp
+
+    @app.post("/api/logout")
+    async def logout(request: Request):
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            request.app.ctx.store.logout(token)
+        resp = response.json({"ok": True})
+        del resp.cookies[SESSION_COOKIE]
+        return resp
+
+    @app.get("/api/me")
+    @login_required()
+    async def me(request: Request):
+        return response.json(request.ctx.user)
+
+    # -- agents' API ---------------------------------------------------------------------------
+    def conversation_or_404(request: Request, conversation_id: str):
+        conversation = request.app.ctx.store.conversation(conversation_id)
+        return conversation
+
+    @app.get("/api/queue")
+    @login_required()
+    async def queue(request: Request):
+        store = request.app.ctx.store
+        return response.json({
+            "waiting": [c.as_dict() for c in store.queue()],
+            "mine": [c.as_dict() for c in store.active(request.ctx.user["username"])],
+            "now": time.time(),
+        })
+
+    @app.get("/api/conversations/<conversation_id>")
+    @login_required()
+    async def conversation_detail(request: Request, conversation_id: str):
+        conversation = conversation_or_404(request, conversation_id)
+        if conversation is None:
+            return _json_error("会话不存在", 404)
+        messages = request.app.ctx.store.transcript(conversation_id)
+        return response.json({"conversation": conversation.as_dict(),
+                              "messages": [m.as_dict() for m in messages]})
+
+    @app.post("/api/conversations/<conversation_id>/claim")
+    @login_required()
+    async def claim(request: Request, conversation_id: str):
+        if conversation_or_404(request, conversation_id) is None:
+            return _json_error("会话不存在", 404)
+        try:
+            conversation = await request.app.ctx.service.claim(conversation_id, request.ctx.user["username"])
+        except states.TransitionError:
+            current = request.app.ctx.store.conversation(conversation_id)
+            who = f"已被{current.agent}接入" if current and current.agent else "当前状态不能接入"
+            return _json_error(who, 409)
+        return response.json(conversation.as_dict())
+
+    @app.post("/api/conversations/<conversation_id>/messages")
+    @login_required()
+    async def agent_reply(request: Request, conversation_id: str):
+        data = body_of(request)
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return _json_error("回复内容不能为空", 400)
+        service = request.app.ctx.service
+        conversation = conversation_or_404(request, conversation_id)
+        if conversation is None:
+            return _json_error("会话不存在", 404)
+        breaches = service.check_agent_text(conversation, text)
+        if breaches and data.get("confirm") is not True:
+            return response.json({"error": "这条回复可能违反天猫规则,请修改或确认后再发送",
+                                  "breaches": [b.__dict__ for b in breaches]}, status=422)
+        try:
+            message = await service.agent_message(conversation_id, request.ctx.user["username"], text)
+        except states.TransitionError as error:
+            return _json_error(f"请先接入该会话({error})", 409)
+        return response.json({"message": message.as_dict(),
+                              "confirmed_breaches": [b.__dict__ for b in breaches]})
+
+    @app.post("/api/conversations/<conversation_id>/hand-back")
+    @login_required()
+    async def hand_back(request: Request, conversation_id: str):
+        try:
+            conversation = await request.app.ctx.service.hand_back(conversation_id, request.ctx.user["username"])
+        except states.TransitionError as error:
+            return _json_error(str(error), 409)
+        return response.json(conversation.as_dict())
+
+    @app.post("/api/conversations/<conversation_id>/close")
+    @login_required()
+    async def close(request: Request, conversation_id: str):
+        try:
+            conversation = await request.app.ctx.service.close(conversation_id, request.ctx.user["username"])
+        except states.TransitionError as error:
+            return _json_error(str(error), 409)
+        return response.json(conversation.as_dict())
+
+    @app.get("/api/quick-replies")
+    @login_required()
+    async def quick_replies(request: Request):
+        query = (request.args.get("q") or "").strip()
+        items = [r for r in request.app.ctx.quick_replies if not query or query in r["text"]]
+        return response.json(items[:50])
+
+    @app.get("/api/rules")
+    @login_required()
+    async def rules(request: Request):
+        return response.json(RULES)
+
+    # -- websockets ---------------------------------------------------------------------------
+    @app.websocket("/ws/agent")
+    async def agent_socket(request: Request, ws):
+        user = current_user(request)
+        if user is None:
+            await ws.send(json.dumps({"type": "error", "error": "请先登录", "status": 401}))
+            await ws.close()
+            return
+        online = request.app.ctx.online_agents
+        online.setdefault(user["username"], 0)
+        online[user["username"]] += 1
+        await _pump(request.app.ctx.hub, AGENTS, ws, on_message=None)
+        online[user["username"]] -= 1
+        if online[user["username"]] <= 0:
+            online.pop(user["username"], None)
+
+    @app.websocket("/ws/buyer")
+    async def buyer_socket(request: Request, ws):
+        ctx = request.app.ctx
+        try:
+            hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
+        except (asyncio.TimeoutError, ValueError, TypeError, WebsocketClosed):
+            await ws.close()
+            return
+        if not isinstance(hello, dict) or hello.get("type") != "hello":
+            await ws.send(json.dumps({"type": "error", "error": "bad hello"}))
+            await ws.close()
+            return
+        account = signing.verified_account(hello.get("account"), hello.get("ts"), hello.get("sig"),
+                                           cfg.desk_secret, cfg.signature_max_age)
+        conversation = None
+        wanted = hello.get("conversation_id")
+        if isinstance(wanted, str):
+            existing = ctx.store.conversation(wanted)
+            # Resume only the same buyer's conversation (anonymous resumes anonymous).
+            if existing and existing.account == account:
+                conversation = existing
+        if conversation is None:
+            conversation = ctx.store.create_conversation(account)
+        after = hello.get("after") if isinstance(hello.get("after"), int) else 0
+        await ws.send(json.dumps({"type": "welcome", "conversation_id": conversation.id,
+                                  "account": account, "state": conversation.state,
+                                  "shop_name": ctx.shop_name}, ensure_ascii=False))
+        for message in ctx.store.transcript(conversation.id, after_id=after):
+            await ws.send(json.dumps({"type": "message", "message": message.as_dict()}, ensure_ascii=False))
+
+        async def on_message(raw: str) -> None:
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                await ws.send(json.dumps({"type": "error", "error": "消息格式不正确"}))
+                return
+            if not isinstance(data, dict) or data.get("type") != "message":
+                return
+            client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
+            current = ctx.store.conversation(conversation.id)
+            stored = await ctx.service.buyer_message(current, data.get("text"), client_id)
+            await ws.send(json.dumps({"type": "ack", "client_id": client_id, "id": stored.id}))
+
+        await _pump(ctx.hub, conversation_channel(conversation.id), ws, on_message)
+
+    # -- pages -----------------------------------------------------------------------------------
+    app.static("/static", str(STATIC), name="static")
+
+    @app.get("/widget.js")
+    async def widget(request: Request):
+        return await response.file(STATIC / "widget.js", mime_type="application/javascript")
+
+    @app.get("/")
+    async def storefront(request: Request):
+        account = request.args.get("account", "tb_lily")
+        ts = int(time.time())
+        signed = {"account": account, "ts": ts, "sig": signing.sign(account, ts, cfg.desk_secret)}
+        if request.args.get("anonymous"):
+            signed = {}
+        page = (STATIC / "storefront.html").read_text(encoding="utf-8")
+        # The demo page plays the shop's server: it signs the logged-in account.
+        page = page.replace("__BUYER__", html.escape(json.dumps(signed, ensure_ascii=False), quote=True))
+        return response.html(page)
+
+    @app.get("/console")
+    async def console(request: Request):
+        return await response.file(STATIC / "console.html")
+
+    @app.get("/health")
+    async def health(request: Request):
+        return response.json({"status": "ok"})
+
+    return app
+
+
+async def _pump(hub, channel: str, ws, on_message) -> None:
+    """Forward hub events to the socket and socket messages to `on_message` until it closes."""
+    queue = hub.subscribe(channel)
+
+    async def outgoing() -> None:
+        while True:
+            event = await queue.get()
+            await ws.send(json.dumps(event, ensure_ascii=False))
+
+    sender = asyncio.ensure_future(outgoing())
+    try:
+        while True:
+            raw = await ws.recv()
+            if raw is None:
+                break
+            if on_message is not None:
+                await on_message(raw)
+    except (WebsocketClosed, asyncio.CancelledError):
+        pass
+    except Exception:  # a broken socket must never take the desk down
+        pass
+    finally:
+        sender.cancel()
+        hub.unsubscribe(channel, queue)

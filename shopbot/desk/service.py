@@ -1,0 +1,204 @@
+"""What happens to each message: store it first, then route it by the chat's state.
+
+Bot mode: the buyer's message goes to Rasa and the replies come back; a handoff
+payload, a desk trigger, or Rasa being unreachable puts the chat in the queue.
+Waiting / agent mode: the bot is silent; the message goes to the agents.
+Every message of both modes is stored before it is delivered, so the
+transcript is whole whatever fails afterwards.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from shopbot.compliance import Breach, ReplyContext, check_reply
+from shopbot.desk import states
+from shopbot.desk.hub import AGENTS, conversation_channel
+from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
+from shopbot.desk.store import Conversation, DeskStore, Message
+from shopbot.desk.triggers import Trigger, Triggers
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 5000
+NOTICE_WAITING = "亲,已经为您转接人工客服,请稍等一下哦~"
+NOTICE_AGENT_JOINED = "人工客服已接入,{agent}为您服务"
+NOTICE_BACK_TO_BOT = "人工客服已结束接待,接下来由小助手为您服务哦~"
+NOTICE_CLOSED = "本次会话已结束,感谢您的咨询~有需要随时再来找我们哦"
+NOTICE_BOT_DOWN = "亲,小助手暂时开小差了,已经为您转接人工客服,请稍等哦~"
+NOTICE_OFFLINE = "亲,人工客服的上班时间是{hours},现在暂时不在线呢~您的消息已经记录,上班后会第一时间回复您哦。"
+NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
+
+
+def clean_buyer_text(text: Any) -> str:
+    """The buyer controls only text: bounded, and never a Rasa command.
+
+    Rasa reads '/intent{...}' as a forced intent with entities; a buyer must
+    not be able to steer the bot that way, so a leading slash becomes a
+    full-width one (same look, no meaning to Rasa).
+    """
+    text = text if isinstance(text, str) else ""
+    text = text.replace("\x00", "")[:MAX_TEXT].strip()
+    if text.startswith("/"):
+        text = "／" + text[1:]
+    return text
+
+
+class DeskService:
+    def __init__(self, store: DeskStore, rasa: RasaClient, hub, triggers: Triggers,
+                 fallback_texts: List[str], agents_online, agent_hours: str = "",
+                 own_order_ids=lambda account: set()):
+        self.store = store
+        self.rasa = rasa
+        self.hub = hub
+        self.triggers = triggers
+        self.fallback_texts = set(fallback_texts)
+        self.agents_online = agents_online  # callable -> number of agents connected now
+        self.agent_hours = agent_hours
+        self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
+
+    # -- publishing ------------------------------------------------------------------
+    async def _deliver(self, message: Message) -> None:
+        event = {"type": "message", "message": message.as_dict()}
+        await self.hub.publish(conversation_channel(message.conversation_id), event)
+        await self.hub.publish(AGENTS, dict(event, conversation_id=message.conversation_id))
+
+    async def _announce(self, conversation: Conversation) -> None:
+        event = {"type": "conversation", "conversation": conversation.as_dict()}
+        await self.hub.publish(conversation_channel(conversation.id),
+                               {"type": "state", "state": conversation.state})
+        await self.hub.publish(AGENTS, event)
+
+    async def _system(self, conversation_id: str, text: str) -> Message:
+        message = self.store.add_message(conversation_id, "system", text)
+        await self._deliver(message)
+        return message
+
+    # -- buyer ---------------------------------------------------------------------------
+    async def buyer_message(self, conversation: Conversation, text: Any,
+                            client_id: Optional[str]) -> Message:
+        text = clean_buyer_text(text)
+        message = self.store.add_message(conversation.id, "buyer", text, client_id=client_id)
+        if message.duplicate:
+            return message  # a resend after a dropped connection: already handled
+        await self._deliver(message)
+        if conversation.state == states.CLOSED:
+            conversation = self.store.transition(conversation.id, "reopen")
+        if conversation.state != states.BOT:
+            return message  # an agent has it (or will): the bot stays silent
+        trigger = self.triggers.on_buyer_text(text)
+        if trigger:
+            await self.hand_off(conversation, trigger.reason, trigger.priority,
+                                {"last_message": text, "account": conversation.account}, pause_rasa=True)
+            return message
+        await self._ask_bot(conversation, text)
+        return message
+
+    async def _ask_bot(self, conversation: Conversation, text: str) -> None:
+        await self.hub.publish(conversation_channel(conversation.id), {"type": "typing", "on": True})
+        try:
+            replies = await self.rasa.send(conversation.id, text, conversation.account)
+        except RasaUnavailable as error:
+            logger.warning("Rasa unavailable for %s: %s", conversation.id, error)
+            replies = None
+        finally:
+            await self.hub.publish(conversation_channel(conversation.id), {"type": "typing", "on": False})
+        if not replies:
+            # Down, or the bot had nothing to say (its action server failed): a person takes over.
+            await self._system(conversation.id, NOTICE_BOT_DOWN)
+            await self.hand_off(conversation, "bot_unavailable", "high",
+                                {"last_message": text, "account": conversation.account}, pause_rasa=True)
+            return
+        handoff: Optional[Dict[str, Any]] = None
+        for reply in replies:
+            custom = reply.get("custom")
+            if isinstance(custom, dict) and "handoff" in custom:
+                handoff = custom["handoff"]
+                continue
+            payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
+            stored = self.store.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
+            await self._deliver(stored)
+        if handoff:
+            await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
+                                handoff.get("summary") or {}, pause_rasa=False)
+            return
+        trigger = self.triggers.on_fallbacks(self._fallbacks_in_a_row(conversation.id))
+        if trigger:
+            await self.hand_off(conversation, trigger.reason, trigger.priority,
+                                {"last_message": text, "account": conversation.account}, pause_rasa=True)
+
+    def _fallbacks_in_a_row(self, conversation_id: str) -> int:
+        count = 0
+        for message in reversed(self.store.transcript(conversation_id)):
+            if message.sender == "buyer":
+                continue
+            if message.sender == "bot" and message.text in self.fallback_texts:
+                count += 1
+            else:
+                break
+        return count
+
+    async def hand_off(self, conversation: Conversation, reason: str, priority: str,
+                       summary: Dict[str, Any], pause_rasa: bool) -> Conversation:
+        if pause_rasa:
+            try:
+                await self.rasa.pause(conversation.id)
+            except RasaUnavailable:
+                pass  # the desk keeps the bot silent in waiting/agent mode anyway
+        try:
+            conversation = self.store.transition(conversation.id, "handoff", reason=reason,
+                                                 priority=priority, summary=summary)
+        except states.TransitionError:
+            return self.store.conversation(conversation.id)
+        await self._announce(conversation)
+        if self.agents_online() == 0:
+            await self._system(conversation.id, NOTICE_OFFLINE.format(hours=self.agent_hours))
+        elif len(self.store.queue()) > self.agents_online():
+            await self._system(conversation.id, NOTICE_BUSY)
+        else:
+            await self._system(conversation.id, NOTICE_WAITING)
+        return conversation
+
+    # -- agent -----------------------------------------------------------------------------
+    async def claim(self, conversation_id: str, agent: str) -> Conversation:
+        conversation = self.store.transition(conversation_id, "claim", agent=agent)
+        await self._announce(conversation)
+        await self._system(conversation_id, NOTICE_AGENT_JOINED.format(agent=agent))
+        return conversation
+
+    def check_agent_text(self, conversation: Conversation, text: str) -> List[Breach]:
+        """The Tmall rules over an agent's draft, in this chat's context."""
+        promised = any(m.sender in ("bot", "agent") and "包邮" in m.text and "不包邮" not in m.text
+                       for m in self.store.transcript(conversation.id))
+        return check_reply(text, ReplyContext(
+            account=conversation.account,
+            own_order_ids=frozenset(self.own_order_ids(conversation.account)),
+            free_shipping_promised=promised))
+
+    async def agent_message(self, conversation_id: str, agent: str, text: str) -> Message:
+        conversation = self.store.conversation(conversation_id)
+        if conversation is None or conversation.state != states.AGENT or conversation.agent != agent:
+            raise states.TransitionError("claim the conversation before replying")
+        message = self.store.add_message(conversation_id, "agent", text.strip()[:MAX_TEXT], author=agent)
+        await self._deliver(message)
+        return message
+
+    async def hand_back(self, conversation_id: str, agent: str) -> Conversation:
+        conversation = self.store.transition(conversation_id, "hand_back", expect_agent=agent)
+        try:
+            await self.rasa.resume(conversation_id)
+        except RasaUnavailable:
+            logger.warning("could not resume %s in Rasa", conversation_id)
+        await self._announce(conversation)
+        await self._system(conversation_id, NOTICE_BACK_TO_BOT)
+        return conversation
+
+    async def close(self, conversation_id: str, agent: str) -> Conversation:
+        conversation = self.store.transition(conversation_id, "close")
+        try:
+            await self.rasa.resume(conversation_id)  # a later message starts with the bot again
+        except RasaUnavailable:
+            pass
+        await self._announce(conversation)
+        await self._system(conversation_id, NOTICE_CLOSED)
+        return conversation

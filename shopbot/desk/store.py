@@ -1,0 +1,262 @@
+"""The desk's persistent state: conversations, every message, agents and sessions.
+
+Every message of both modes is written here before anything else happens to it,
+so a restart of the desk loses nothing. SQLite by default, PostgreSQL by URL.
+State changes are single conditional UPDATEs: when two agents claim one chat at
+the same moment, exactly one UPDATE matches.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from shopbot.desk import states
+
+metadata = sa.MetaData()
+
+conversations = sa.Table(
+    "desk_conversations", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("account", sa.String(100)),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(50)),
+    sa.Column("priority", sa.String(10)),
+    sa.Column("summary", sa.Text),
+    sa.Column("agent", sa.String(100)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("waiting_since", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+messages = sa.Table(
+    "desk_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(64), nullable=False, index=True),
+    sa.Column("sender", sa.String(10), nullable=False),  # buyer / bot / agent / system
+    sa.Column("text", sa.Text, nullable=False, default=""),
+    sa.Column("payload", sa.Text),  # buttons, images, custom payloads (JSON)
+    sa.Column("client_id", sa.String(64)),
+    sa.Column("author", sa.String(100)),  # the agent who wrote it
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("conversation_id", "client_id", name="uq_desk_message_client_id"),
+)
+
+users = sa.Table(
+    "desk_users", metadata,
+    sa.Column("username", sa.String(100), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+)
+
+sessions = sa.Table(
+    "desk_sessions", metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+ROLES = ("agent", "trainer")
+
+
+@dataclass
+class Conversation:
+    id: str
+    account: Optional[str]
+    state: str
+    reason: Optional[str]
+    priority: Optional[str]
+    summary: Dict[str, Any]
+    agent: Optional[str]
+    created_at: float
+    waiting_since: Optional[float]
+
+    def as_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Message:
+    id: int
+    conversation_id: str
+    sender: str
+    text: str
+    payload: Optional[Dict[str, Any]]
+    client_id: Optional[str]
+    author: Optional[str]
+    created_at: float
+    duplicate: bool = field(default=False)
+
+    def as_dict(self) -> Dict[str, Any]:
+        data = dict(self.__dict__)
+        data.pop("duplicate")
+        return data
+
+
+def _conversation(row) -> Conversation:
+    return Conversation(row.id, row.account, row.state, row.reason, row.priority,
+                        json.loads(row.summary) if row.summary else {}, row.agent,
+                        row.created_at, row.waiting_since)
+
+
+def _message(row, duplicate: bool = False) -> Message:
+    return Message(row.id, row.conversation_id, row.sender, row.text,
+                   json.loads(row.payload) if row.payload else None, row.client_id,
+                   row.author, row.created_at, duplicate)
+
+
+def hash_password(password: str, salt: Optional[bytes] = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        _, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    return hmac.compare_digest(hash_password(password, bytes.fromhex(salt_hex)).split("$")[2], digest_hex)
+
+
+class DeskStore:
+    def __init__(self, db_url: str):
+        if db_url.startswith("sqlite:///"):
+            Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = sa.create_engine(db_url, future=True, pool_pre_ping=True)
+        metadata.create_all(self.engine)
+
+    # -- conversations ------------------------------------------------------------
+    def create_conversation(self, account: Optional[str]) -> Conversation:
+        now = time.time()
+        conversation_id = secrets.token_urlsafe(18)
+        with self.engine.begin() as conn:
+            conn.execute(conversations.insert(), {
+                "id": conversation_id, "account": account, "state": states.BOT,
+                "created_at": now, "updated_at": now})
+        return self.conversation(conversation_id)
+
+    def conversation(self, conversation_id: str) -> Optional[Conversation]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(conversations).where(
+                conversations.c.id == conversation_id)).first()
+        return _conversation(row) if row else None
+
+    def transition(self, conversation_id: str, action: str, *, agent: Optional[str] = None,
+                   expect_agent: Optional[str] = None, **fields: Any) -> Conversation:
+        """Move a conversation along the state machine, atomically.
+
+        Raises TransitionError when the conversation is not in a state allowing
+        the step (including: another agent claimed it a moment earlier).
+        """
+        sources, destination = states.TRANSITIONS[action]
+        values: Dict[str, Any] = {"state": destination, "updated_at": time.time()}
+        if action == "handoff":
+            values["waiting_since"] = time.time()
+            values.update({k: (json.dumps(v, ensure_ascii=False) if k == "summary" else v)
+                           for k, v in fields.items()})
+        if action == "claim":
+            values["agent"] = agent
+        if action in ("hand_back", "close", "reopen"):
+            values.update({"agent": None, "waiting_since": None})
+        condition = (conversations.c.id == conversation_id) & conversations.c.state.in_(sources)
+        if expect_agent is not None:
+            condition &= conversations.c.agent == expect_agent
+        with self.engine.begin() as conn:
+            updated = conn.execute(conversations.update().where(condition).values(**values)).rowcount
+        current = self.conversation(conversation_id)
+        if current is None:
+            raise states.TransitionError("no such conversation")
+        if updated != 1:
+            owner = f" (agent {current.agent})" if current.agent else ""
+            raise states.TransitionError(f"cannot {action}: the conversation is {current.state}{owner}")
+        return current
+
+    def queue(self) -> List[Conversation]:
+        """Waiting chats, most urgent first, then longest waiting."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(conversations).where(
+                conversations.c.state == states.WAITING)).all()
+        waiting = [_conversation(r) for r in rows]
+        return sorted(waiting, key=lambda c: (PRIORITY_RANK.get(c.priority or "normal", 1),
+                                              c.waiting_since or 0))
+
+    def active(self, agent: Optional[str] = None) -> List[Conversation]:
+        query = sa.select(conversations).where(conversations.c.state == states.AGENT)
+        if agent:
+            query = query.where(conversations.c.agent == agent)
+        with self.engine.connect() as conn:
+            return [_conversation(r) for r in conn.execute(query.order_by(conversations.c.updated_at))]
+
+    # -- messages -------------------------------------------------------------------
+    def add_message(self, conversation_id: str, sender: str, text: str,
+                    payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
+                    author: Optional[str] = None) -> Message:
+        """Append a message; a repeated client_id returns the stored one (duplicate=True)."""
+        row = {"conversation_id": conversation_id, "sender": sender, "text": text or "",
+               "payload": json.dumps(payload, ensure_ascii=False) if payload else None,
+               "client_id": client_id, "author": author, "created_at": time.time()}
+        try:
+            with self.engine.begin() as conn:
+                new_id = conn.execute(messages.insert(), row).inserted_primary_key[0]
+        except IntegrityError:
+            with self.engine.connect() as conn:
+                existing = conn.execute(sa.select(messages).where(
+                    (messages.c.conversation_id == conversation_id)
+                    & (messages.c.client_id == client_id))).first()
+            return _message(existing, duplicate=True)
+        with self.engine.connect() as conn:
+            return _message(conn.execute(sa.select(messages).where(messages.c.id == new_id)).first())
+
+    def transcript(self, conversation_id: str, after_id: int = 0) -> List[Message]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(messages).where(
+                (messages.c.conversation_id == conversation_id) & (messages.c.id > after_id)
+            ).order_by(messages.c.id)).all()
+        return [_message(r) for r in rows]
+
+    # -- agents and sessions -----------------------------------------------------------
+    def add_user(self, username: str, password: str, role: str = "agent") -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if not username or len(password) < 8:
+            raise ValueError("a username and a password of at least 8 characters are needed")
+        with self.engine.begin() as conn:
+            conn.execute(users.delete().where(users.c.username == username))
+            conn.execute(users.insert(), {"username": username, "role": role,
+                                          "password_hash": hash_password(password)})
+
+    def login(self, username: str, password: str, ttl_seconds: float = 12 * 3600) -> Optional[str]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        if row is None or not verify_password(password, row.password_hash):
+            return None
+        token = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(sessions.insert(), {"token": token, "username": username,
+                                             "expires_at": time.time() + ttl_seconds})
+        return token
+
+    def session_user(self, token: Optional[str]) -> Optional[Dict[str, str]]:
+        if not token:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(users.c.username, users.c.role)
+                .select_from(sessions.join(users, sessions.c.username == users.c.username))
+                .where((sessions.c.token == token) & (sessions.c.expires_at > time.time()))
+            ).first()
+        return {"username": row.username, "role": row.role} if row else None
+
+    def logout(self, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(sessions.delete().where(sessions.c.token == token))

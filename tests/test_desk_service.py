@@ -1,0 +1,172 @@
+"""Routing each message by the chat's state, with a stand-in for Rasa."""
+import asyncio
+
+import pytest
+
+from shopbot.desk import states
+from shopbot.desk.hub import AGENTS, LocalHub, conversation_channel
+from shopbot.desk.rasa_client import RasaUnavailable
+from shopbot.desk.service import DeskService, clean_buyer_text
+from shopbot.desk.store import DeskStore
+from shopbot.desk.triggers import Triggers
+
+REPHRASE = "亲,不好意思,我没太明白您的意思呢~可以换个说法再告诉我一次吗?"
+
+
+class StandInRasa:
+    """Answers like Rasa's REST channel; records what the desk asked of it."""
+
+    def __init__(self):
+        self.sent, self.paused, self.resumed = [], [], []
+        self.replies = lambda text: [{"recipient_id": "x", "text": f"亲,收到:{text}"}]
+        self.down = False
+
+    async def send(self, conversation_id, text, account):
+        if self.down:
+            raise RasaUnavailable("connection refused")
+        self.sent.append((conversation_id, text, account))
+        return self.replies(text)
+
+    async def pause(self, conversation_id):
+        self.paused.append(conversation_id)
+
+    async def resume(self, conversation_id):
+        self.resumed.append(conversation_id)
+
+
+@pytest.fixture
+def desk(tmp_path):
+    store = DeskStore(f"sqlite:///{tmp_path / 'desk.db'}")
+    rasa = StandInRasa()
+    hub = LocalHub()
+    online = {"count": 1}
+    service = DeskService(store, rasa, hub, Triggers.from_settings({}), [REPHRASE],
+                          agents_online=lambda: online["count"], agent_hours="每天 09:00-23:00")
+    return store, rasa, hub, service, online
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def texts(store, conversation_id, sender=None):
+    return [m.text for m in store.transcript(conversation_id) if sender in (None, m.sender)]
+
+
+def test_in_bot_mode_the_buyer_talks_to_rasa_with_the_channel_account(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "这款有货吗", "c1"))
+    assert rasa.sent == [(chat.id, "这款有货吗", "tb_lily")]
+    assert texts(store, chat.id) == ["这款有货吗", "亲,收到:这款有货吗"]
+
+
+def test_a_bot_handoff_payload_queues_the_chat_with_reason_and_summary(desk):
+    store, rasa, _, service, _ = desk
+    rasa.replies = lambda text: [
+        {"text": "亲,非常抱歉让您不开心了"},
+        {"custom": {"handoff": {"reason": "complaint", "priority": "high",
+                                "summary": {"intents": ["complain"]}}}}]
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "你们太差了", None))
+    queued = store.conversation(chat.id)
+    assert (queued.state, queued.reason, queued.priority) == (states.WAITING, "complaint", "high")
+    assert queued.summary == {"intents": ["complain"]}
+    assert rasa.paused == []  # Rasa paused itself (ConversationPaused)
+    assert any("人工" in t for t in texts(store, chat.id, "system"))
+
+
+def test_in_human_mode_the_bot_stays_silent_and_nothing_is_lost(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    store.transition(chat.id, "handoff", reason="buyer_request", priority="normal", summary={})
+    run(service.claim(chat.id, "alice"))
+    run(service.buyer_message(store.conversation(chat.id), "你好 我等了好久", "c2"))
+    run(service.agent_message(chat.id, "alice", "亲,我来帮您处理"))
+    assert rasa.sent == []
+    assert texts(store, chat.id, "buyer") == ["你好 我等了好久"]
+    assert texts(store, chat.id, "agent") == ["亲,我来帮您处理"]
+
+
+def test_handing_back_resumes_rasa_and_the_bot_answers_the_next_message(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    store.transition(chat.id, "handoff", reason="buyer_request", priority="normal", summary={})
+    run(service.claim(chat.id, "alice"))
+    run(service.hand_back(chat.id, "alice"))
+    assert rasa.resumed == [chat.id]
+    run(service.buyer_message(store.conversation(chat.id), "包邮吗", None))
+    assert rasa.sent[-1][1] == "包邮吗"
+    assert texts(store, chat.id, "bot")[-1] == "亲,收到:包邮吗"
+
+
+def test_an_angry_buyer_is_handed_off_by_the_desk_itself(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation(None)
+    run(service.buyer_message(chat, "再不处理我就给差评", None))
+    queued = store.conversation(chat.id)
+    assert (queued.state, queued.reason, queued.priority) == (states.WAITING, "anger", "high")
+    assert rasa.paused == [chat.id] and rasa.sent == []
+
+
+def test_two_misunderstandings_in_a_row_reach_a_person(desk):
+    store, rasa, _, service, _ = desk
+    rasa.replies = lambda text: [{"text": REPHRASE}]
+    chat = store.create_conversation(None)
+    run(service.buyer_message(chat, "asdf", None))
+    assert store.conversation(chat.id).state == states.BOT
+    run(service.buyer_message(store.conversation(chat.id), "qwer", None))
+    assert store.conversation(chat.id).reason == "repeated_misunderstanding"
+
+
+def test_rasa_down_keeps_the_message_says_please_wait_and_queues_the_chat(desk):
+    store, rasa, _, service, _ = desk
+    rasa.down = True
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "我的快递到哪了", "c3"))
+    assert texts(store, chat.id, "buyer") == ["我的快递到哪了"]
+    assert any("稍等" in t for t in texts(store, chat.id, "system"))
+    assert store.conversation(chat.id).reason == "bot_unavailable"
+
+
+def test_no_agent_online_tells_the_buyer_the_agents_hours(desk):
+    store, rasa, _, service, online = desk
+    online["count"] = 0
+    chat = store.create_conversation(None)
+    run(service.buyer_message(chat, "转人工", None))
+    assert any("09:00-23:00" in t for t in texts(store, chat.id, "system"))
+    assert store.conversation(chat.id).state == states.WAITING
+
+
+def test_a_resent_message_is_not_answered_twice(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation(None)
+    run(service.buyer_message(chat, "在吗", "same"))
+    run(service.buyer_message(store.conversation(chat.id), "在吗", "same"))
+    assert len(rasa.sent) == 1
+    assert texts(store, chat.id, "buyer") == ["在吗"]
+
+
+def test_buyers_cannot_send_rasa_commands():
+    assert clean_buyer_text('/request_human{"account":"tb_lily"}').startswith("／")
+    assert clean_buyer_text(None) == ""
+    assert len(clean_buyer_text("长" * 10000)) == 5000
+
+
+def test_agents_and_the_buyer_see_every_message_live(desk):
+    store, rasa, hub, service, _ = desk
+    chat = store.create_conversation(None)
+    buyer_feed = hub.subscribe(conversation_channel(chat.id))
+    agent_feed = hub.subscribe(AGENTS)
+    run(service.buyer_message(chat, "你好", None))
+    buyer_events = [buyer_feed.get_nowait() for _ in range(buyer_feed.qsize())]
+    agent_events = [agent_feed.get_nowait() for _ in range(agent_feed.qsize())]
+    assert [e["message"]["text"] for e in buyer_events if e["type"] == "message"] == ["你好", "亲,收到:你好"]
+    assert len([e for e in agent_events if e["type"] == "message"]) == 2
+
+
+def test_an_agent_draft_is_checked_against_the_tmall_rules(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    assert [b.rule for b in service.check_agent_text(chat, "亲,信用卡要加2%手续费哦")] == ["card_fee"]
+    assert service.check_agent_text(chat, "亲,有发票的哦,免费开具") == []

@@ -1,0 +1,128 @@
+"""The desk's state machine and storage: claims, restarts, duplicates, logins."""
+import threading
+import time
+
+import pytest
+
+from shopbot.desk import states
+from shopbot.desk.store import DeskStore
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'desk.db'}"
+
+
+def waiting_chat(store):
+    conversation = store.create_conversation("tb_lily")
+    return store.transition(conversation.id, "handoff", reason="complaint", priority="high",
+                            summary={"intents": ["complain"]})
+
+
+def test_a_chat_moves_bot_waiting_agent_bot_closed(db_url):
+    store = DeskStore(db_url)
+    conversation = store.create_conversation("tb_lily")
+    assert conversation.state == states.BOT
+    assert waiting_chat(store).state == states.WAITING
+    chat = waiting_chat(store)
+    assert store.transition(chat.id, "claim", agent="alice").agent == "alice"
+    back = store.transition(chat.id, "hand_back", expect_agent="alice")
+    assert (back.state, back.agent) == (states.BOT, None)
+    assert store.transition(chat.id, "close").state == states.CLOSED
+
+
+@pytest.mark.parametrize("state_action,then", [("close", "claim"), (None, "claim"), (None, "hand_back")])
+def test_steps_the_state_does_not_allow_are_refused(db_url, state_action, then):
+    store = DeskStore(db_url)
+    conversation = store.create_conversation(None)
+    if state_action:
+        store.transition(conversation.id, state_action)
+    with pytest.raises(states.TransitionError):
+        store.transition(conversation.id, then, agent="alice")
+
+
+def test_only_the_claiming_agent_can_hand_back(db_url):
+    store = DeskStore(db_url)
+    chat = waiting_chat(store)
+    store.transition(chat.id, "claim", agent="alice")
+    with pytest.raises(states.TransitionError):
+        store.transition(chat.id, "hand_back", expect_agent="bob")
+
+
+def test_two_agents_claiming_one_chat_at_once_exactly_one_wins(db_url):
+    store = DeskStore(db_url)
+    chat = waiting_chat(store)
+    winners, losers = [], []
+    start = threading.Barrier(8)
+
+    def claim(agent):
+        start.wait()
+        try:
+            store.transition(chat.id, "claim", agent=agent)
+            winners.append(agent)
+        except states.TransitionError:
+            losers.append(agent)
+
+    threads = [threading.Thread(target=claim, args=(f"agent{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(winners) == 1 and len(losers) == 7
+    assert store.conversation(chat.id).agent == winners[0]
+
+
+def test_a_restarted_desk_has_every_chat_and_message(db_url):
+    store = DeskStore(db_url)
+    chat = waiting_chat(store)
+    for sender, text in [("buyer", "我要投诉"), ("bot", "亲,马上为您转人工"), ("system", "已转接")]:
+        store.add_message(chat.id, sender, text)
+    restarted = DeskStore(db_url)
+    assert restarted.conversation(chat.id).state == states.WAITING
+    assert [m.text for m in restarted.transcript(chat.id)] == ["我要投诉", "亲,马上为您转人工", "已转接"]
+    assert [c.id for c in restarted.queue()] == [chat.id]
+
+
+def test_a_resent_message_is_stored_once(db_url):
+    store = DeskStore(db_url)
+    chat = store.create_conversation(None)
+    first = store.add_message(chat.id, "buyer", "在吗", client_id="c-1")
+    again = store.add_message(chat.id, "buyer", "在吗", client_id="c-1")
+    assert again.duplicate and again.id == first.id
+    assert len(store.transcript(chat.id)) == 1
+
+
+def test_queue_is_ordered_by_priority_then_waiting_time(db_url):
+    store = DeskStore(db_url)
+    ids = []
+    for priority in ("normal", "high", "normal", "low"):
+        chat = store.create_conversation(None)
+        store.transition(chat.id, "handoff", reason="x", priority=priority, summary={})
+        ids.append(chat.id)
+        time.sleep(0.01)
+    assert [c.id for c in store.queue()] == [ids[1], ids[0], ids[2], ids[3]]
+
+
+def test_login_needs_the_right_password_and_sessions_end(db_url):
+    store = DeskStore(db_url)
+    store.add_user("alice", "correct horse", "agent")
+    assert store.login("alice", "wrong password") is None
+    assert store.login("nobody", "correct horse") is None
+    token = store.login("alice", "correct horse")
+    assert store.session_user(token) == {"username": "alice", "role": "agent"}
+    store.logout(token)
+    assert store.session_user(token) is None
+    expired = store.login("alice", "correct horse", ttl_seconds=-1)
+    assert store.session_user(expired) is None
+
+
+def test_passwords_are_stored_hashed(db_url):
+    import sqlalchemy as sa
+
+    from shopbot.desk.store import users
+
+    store = DeskStore(db_url)
+    store.add_user("alice", "correct horse", "agent")
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(users.c.password_hash)).scalar()
+    assert "correct horse" not in stored and stored.startswith("scrypt$")
