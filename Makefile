@@ -15,6 +15,7 @@ export RASA_PORT ?= 5005
 export ACTIONS_PORT ?= 5055
 export TRACKER_DB ?= var/trackers.db
 export SHOP_DIR ?= shop
+export DESK_PORT ?= 8000
 # TensorFlow's start-up chatter hides the messages that matter.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
@@ -23,7 +24,7 @@ NLU_TEST ?= tests/nlu_test.yml
 NLU_MIN_MACRO_F1 ?= 0.90
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: help setup train run shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train clean
+.PHONY: help setup system-deps train run shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant"
@@ -31,8 +32,12 @@ help:
 	@echo "make shell  - chat with the assistant in this terminal"
 	@echo "make bench  - benchmarks (bench-nlu, bench-train)"
 
-## setup: the virtualenv with Rasa 3.6 and everything the project uses, from our pins.
-setup: $(DEPS_STAMP)
+## setup: Debian packages, and the virtualenv with Rasa 3.6 and everything the
+## project uses, from our pins.
+setup: system-deps $(DEPS_STAMP)
+
+system-deps:
+	@scripts/install_system_deps.sh
 
 $(DEPS_STAMP): requirements/lock.txt requirements/extra.txt pyproject.toml
 	@scripts/check_python.sh $(PYTHON)

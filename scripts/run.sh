@@ -21,7 +21,7 @@ except OSError:
 PY
 }
 
-for pair in "RASA_PORT:$RASA_PORT" "ACTIONS_PORT:$ACTIONS_PORT"; do
+for pair in "RASA_PORT:$RASA_PORT" "ACTIONS_PORT:$ACTIONS_PORT" "DESK_PORT:$DESK_PORT"; do
   name=${pair%%:*}; port=${pair#*:}
   if ! port_free "$port"; then
     echo "error: port $port ($name) is already in use." >&2
@@ -71,9 +71,17 @@ echo "Starting Rasa on port $RASA_PORT (loading the model takes a few seconds)..
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" "${pids[-1]}" "$LOGS/rasa.log" || exit 1
 
+echo "Starting the desk on port $DESK_PORT..."
+RASA_URL="http://127.0.0.1:$RASA_PORT" "$BIN/python" -m shopbot.desk >"$LOGS/desk.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$DESK_PORT/health" "desk" "${pids[-1]}" "$LOGS/desk.log" || exit 1
+
 cat <<MSG
 
 The assistant is running.
+  Storefront demo (buyer widget):  http://127.0.0.1:$DESK_PORT/
+  Agent console:                   http://127.0.0.1:$DESK_PORT/console
+    (create an agent first:  .venv/bin/shopbot user add <name>)
   Chat (REST):    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
                     -d '{"sender":"t1","message":"这款有货吗","metadata":{"account":"tb_lily"}}'
   Rasa:           http://127.0.0.1:$RASA_PORT/status

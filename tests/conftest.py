@@ -93,3 +93,47 @@ def shop(tmp_path):
     reset_shop(test_shop)
     yield test_shop
     reset_shop(None)
+
+
+DESK_SECRET = "test-desk-secret"
+
+
+class DeskProcess:
+    """A `python -m shopbot.desk` process; restartable on the same database."""
+
+    def __init__(self, tmp: Path, rasa: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp / "desk.log"
+        self.env = dict(os.environ, DESK_PORT=str(self.port), DESK_DB_URL=f"sqlite:///{tmp / 'desk.db'}",
+                        RASA_URL=rasa, DESK_SECRET=DESK_SECRET, SHOP_NOW=SAMPLE_NOW,
+                        SHOP_DB_URL=f"sqlite:///{tmp / 'desk-shop.db'}")
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "shopbot.desk"], cwd=ROOT, env=self.env,
+                                        stdout=self.log.open("a"), stderr=subprocess.STDOUT)
+        wait_until_up(f"{self.url}/health", self.process, self.log, timeout=60)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def add_user(self, username, password, role="agent"):
+        subprocess.run([BIN / "shopbot", "user", "add", username, "--password", password, "--role", role],
+                       cwd=ROOT, env=self.env, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def desk(rasa_url, tmp_path_factory):
+    """The desk in front of the live Rasa, with agents alice and bob (password agentpass1)."""
+    process = DeskProcess(tmp_path_factory.mktemp("desk"), rasa_url)
+    process.add_user("alice", "agentpass1")
+    process.add_user("bob", "agentpass1")
+    process.start()
+    yield process
+    process.stop()

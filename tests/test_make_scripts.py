@@ -27,7 +27,7 @@ def test_port_in_use_is_reported_before_anything_starts(project_root):
         busy.bind(("0.0.0.0", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = dict(os.environ, RASA_PORT=str(port), ACTIONS_PORT="0", TRACKER_DB="var/t.db")
+        env = dict(os.environ, RASA_PORT=str(port), ACTIONS_PORT="0", DESK_PORT="0", TRACKER_DB="var/t.db")
         result = subprocess.run([project_root / "scripts" / "run.sh"], cwd=project_root,
                                 env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1

@@ -10,6 +10,7 @@ import asyncio
 import html
 import itertools
 import json
+import logging
 import time
 from functools import wraps
 from pathlib import Path
@@ -24,10 +25,12 @@ from shopbot.compliance import RULES
 from shopbot.desk import signing, states
 from shopbot.desk.hub import AGENTS, LocalHub, conversation_channel
 from shopbot.desk.rasa_client import RasaClient
+from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import DeskService
 from shopbot.desk.store import DeskStore
 from shopbot.desk.triggers import Triggers
 
+logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "desk_session"
 _app_numbers = itertools.count(1)
@@ -46,6 +49,7 @@ def _load_domain_responses(domain_path: Path) -> Dict[str, list]:
 
 def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     cfg = cfg or config_module.load()
+    patch_websocket_recv()
     app = Sanic(f"shopbot_desk_{next(_app_numbers)}")
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.config.REQUEST_MAX_SIZE = 256 * 1024
@@ -252,7 +256,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         ctx = request.app.ctx
         try:
             hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
-        except (asyncio.TimeoutError, ValueError, TypeError, WebsocketClosed):
+        except (asyncio.TimeoutError, ValueError, TypeError, WebsocketClosed) as error:
+            logger.info("buyer socket closed before a valid hello: %r", error)
             await ws.close()
             return
         if not isinstance(hello, dict) or hello.get("type") != "hello":
