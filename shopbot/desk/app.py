@@ -276,11 +276,20 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         if conversation is None:
             conversation = ctx.store.create_conversation(account)
         after = hello.get("after") if isinstance(hello.get("after"), int) else 0
-        await ws.send(json.dumps({"type": "welcome", "conversation_id": conversation.id,
-                                  "account": account, "state": conversation.state,
-                                  "shop_name": ctx.shop_name}, ensure_ascii=False))
-        for message in ctx.store.transcript(conversation.id, after_id=after):
-            await ws.send(json.dumps({"type": "message", "message": message.as_dict()}, ensure_ascii=False))
+        # Subscribe before reading the transcript: a message stored while the history is
+        # being sent then arrives live instead of being lost (the widget dedupes by id).
+        channel = conversation_channel(conversation.id)
+        live = ctx.hub.subscribe(channel)
+        try:
+            await ws.send(json.dumps({"type": "welcome", "conversation_id": conversation.id,
+                                      "account": account, "state": conversation.state,
+                                      "shop_name": ctx.shop_name}, ensure_ascii=False))
+            for message in ctx.store.transcript(conversation.id, after_id=after):
+                await ws.send(json.dumps({"type": "message", "message": message.as_dict()},
+                                         ensure_ascii=False))
+        except WebsocketClosed:
+            ctx.hub.unsubscribe(channel, live)
+            return
 
         async def on_message(raw: str) -> None:
             try:
@@ -295,7 +304,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             stored = await ctx.service.buyer_message(current, data.get("text"), client_id)
             await ws.send(json.dumps({"type": "ack", "client_id": client_id, "id": stored.id}))
 
-        await _pump(ctx.hub, conversation_channel(conversation.id), ws, on_message)
+        await _pump(ctx.hub, channel, ws, on_message, queue=live)
 
     # -- pages -----------------------------------------------------------------------------------
     app.static("/static", str(STATIC), name="static")
@@ -327,9 +336,9 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     return app
 
 
-async def _pump(hub, channel: str, ws, on_message) -> None:
+async def _pump(hub, channel: str, ws, on_message, queue: Optional[asyncio.Queue] = None) -> None:
     """Forward hub events to the socket and socket messages to `on_message` until it closes."""
-    queue = hub.subscribe(channel)
+    queue = queue if queue is not None else hub.subscribe(channel)
 
     async def outgoing() -> None:
         while True:

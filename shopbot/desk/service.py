@@ -84,6 +84,7 @@ class DeskService:
         await self._deliver(message)
         if conversation.state == states.CLOSED:
             conversation = self.store.transition(conversation.id, "reopen")
+            await self._announce(conversation)  # the widget and consoles learn it is open again
         if conversation.state != states.BOT:
             return message  # an agent has it (or will): the bot stays silent
         trigger = self.triggers.on_buyer_text(text)

@@ -1,0 +1,75 @@
+"""A buyer, an agent and the bot, in a real browser against the running stack."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+XSS = "<img src=x onerror=alert(1)>"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def open_widget(page, desk, account="tb_lily"):
+    page.goto(f"{desk.url}/?account={account}")
+    page.click("#shopbot-bubble")
+    expect(page.locator("#shopbot-chat")).to_be_visible()
+
+
+def say(page, text):
+    page.fill("#shopbot-input", text)
+    page.click("#shopbot-send")
+
+
+def last_bot_text(page):
+    return page.locator("#shopbot-messages .msg-bot").last
+
+
+def test_a_buyer_asks_about_stock_and_gets_the_answer(page_factory, desk):
+    page = page_factory(**PHONE)
+    open_widget(page, desk)
+    say(page, "这个芒果干还有货吗")
+    expect(last_bot_text(page)).to_contain_text(re.compile("芒果干.*(有现货|件)"), timeout=20000)
+    screenshot(page, "widget-stock-answer")
+
+
+def test_complaint_handoff_agent_reply_hand_back_and_reload(page_factory, desk):
+    buyer = page_factory(**PHONE)
+    open_widget(buyer, desk)
+    say(buyer, XSS)
+    say(buyer, "你们什么服务态度 我要投诉")
+    expect(buyer.locator("#shopbot-messages .msg-system").last).to_contain_text("人工", timeout=20000)
+
+    agent = page_factory(viewport={"width": 1280, "height": 800})
+    agent.goto(f"{desk.url}/console")
+    agent.fill("#login-username", "alice")
+    agent.fill("#login-password", "wrong-password")
+    agent.click("#login-submit")
+    expect(agent.locator("#login-error")).to_contain_text("用户名或密码错误")
+    agent.fill("#login-password", "agentpass1")
+    agent.click("#login-submit")
+
+    item = agent.locator("#queue .queue-item").filter(has_text="投诉").first
+    expect(item).to_be_visible(timeout=15000)
+    item.locator(".claim").click()
+    transcript = agent.locator("#transcript")
+    # The buyer's HTML is shown as text, never run: no <img> element is created from it.
+    expect(transcript).to_contain_text(XSS, timeout=15000)
+    assert transcript.locator("img[src='x']").count() == 0
+    screenshot(agent, "console-claimed-chat")
+
+    agent.fill("#reply-text", "亲,非常抱歉给您带来不好的体验,我来帮您处理")
+    agent.click("#reply-send")
+    expect(buyer.locator("#shopbot-messages .msg-agent").last).to_contain_text("我来帮您处理", timeout=15000)
+    screenshot(buyer, "widget-agent-reply")
+
+    agent.click("#hand-back")
+    expect(buyer.locator("#shopbot-messages .msg-system").last).to_contain_text("小助手", timeout=15000)
+    say(buyer, "新疆包邮吗")
+    expect(last_bot_text(buyer)).to_contain_text("15", timeout=20000)
+
+    before = buyer.locator("#shopbot-messages .msg").count()
+    buyer.reload()
+    buyer.click("#shopbot-bubble")
+    expect(buyer.locator("#shopbot-messages .msg")).to_have_count(before, timeout=15000)
+    expect(buyer.locator("#shopbot-messages")).to_contain_text("我来帮您处理")
+    screenshot(buyer, "widget-after-reload")
