@@ -8,10 +8,8 @@ original message.
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, Dict, List, Text
 
-import zhconv
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,26 +18,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-
-def _fold_width(char: str) -> str:
-    """Full-width ASCII (common with Chinese IMEs) to its half-width form."""
-    folded = unicodedata.normalize("NFKC", char)
-    return folded if len(folded) == 1 else char
-
-
-def normalize_text(text: str) -> str:
-    """Simplified characters, half-width ASCII, lower case; same length as the input."""
-    if not text:
-        return text
-    folded = "".join(_fold_width(c) for c in text).lower()
-    simplified = zhconv.convert(folded, "zh-cn")
-    if len(simplified) != len(folded):
-        # zhconv converts some phrases to phrases of another length; keep the
-        # offsets valid by converting one character at a time instead.
-        simplified = "".join(zhconv.convert(c, "zh-cn") or c for c in folded)
-        if len(simplified) != len(folded):
-            return folded
-    return simplified
+from shopbot.text import normalize_text
 
 
 @DefaultV1Recipe.register(

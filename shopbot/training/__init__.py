@@ -1,0 +1,1 @@
+"""Trainers' tools: the inbox of uncertain messages, adding examples, retraining safely."""
