@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -75,6 +76,99 @@ def nlu_import(args: argparse.Namespace) -> int:
     return _report(*add_validated(Path.cwd(), [(r.get("intent"), r.get("text")) for r in rows]))
 
 
+def inbox(args: argparse.Namespace) -> int:
+    import sqlalchemy as sa
+
+    from shopbot import config
+    from shopbot.training.examples import existing_examples
+    from shopbot.training.inbox import build_inbox, flag
+
+    cfg = config.load()
+    desk = sa.create_engine(cfg.desk_db_url)
+    if args.flag:
+        flag(desk, args.flag, flagged_by="cli")
+        print(f"flagged: {args.flag}")
+        return 0
+    labelled = set(existing_examples(Path("data") / "nlu"))
+    items = build_inbox(sa.create_engine(cfg.tracker_db_url), desk, labelled=labelled)[: args.limit]
+    if args.json:
+        print(json.dumps([i.as_dict() for i in items], ensure_ascii=False, indent=2))
+        return 0
+    if not items:
+        print("The inbox is empty: no unsure, handed-off or flagged messages to label.")
+    for item in items:
+        guess = f"{item.predicted_intent} {item.confidence:.2f}" if item.confidence is not None else "-"
+        print(f"[{','.join(item.reasons)}] x{item.count}  {item.text}   (model: {guess})")
+        if item.before:
+            print(f"      bot before: {item.before[:60]}")
+        if item.after:
+            print(f"      bot answer: {item.after[:60]}")
+    return 0
+
+
+def model_retrain(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from shopbot import config
+    from shopbot.training.retrain import (DeployFailed, TrainingFailed, compare, deploy,
+                                          live_model_path, train_candidate)
+
+    cfg = config.load()
+    models = Path("models")
+    try:
+        live = live_model_path(cfg.rasa_url, cfg.rasa_token)
+    except DeployFailed as error:
+        print(f"error: {error}. Start the assistant first (make run).", file=sys.stderr)
+        return 2
+    bar = tqdm(total=100, desc="retraining", unit="%")
+
+    def progress(percent: int, message: str) -> None:
+        bar.update(max(0, percent - bar.n))
+        bar.set_postfix_str(message)
+
+    try:
+        candidate = train_candidate(Path.cwd(), models / "candidates", progress)
+    except TrainingFailed as error:
+        bar.close()
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    bar.set_postfix_str("评估中")
+    result = compare(live, candidate, Path(args.test), args.margin, Path("var") / "results-retrain")
+    bar.update(100 - bar.n)
+    bar.close()
+    print(f"{'intent':<22}{'live F1':>9}{'new F1':>9}{'change':>9}")
+    for change in sorted(result.changes, key=lambda c: c.delta):
+        print(f"{change.intent:<22}{change.live_f1:>9.3f}{change.candidate_f1:>9.3f}{change.delta:>+9.3f}")
+    print(f"macro-F1: live {result.live_macro_f1:.3f} -> new {result.candidate_macro_f1:.3f} "
+          f"(margin {result.margin:.3f}); confusion matrix: {result.confusion_matrix}")
+    if result.worse:
+        print("worse: " + ", ".join(result.worse))
+    if not result.passed and not args.override:
+        print("REFUSED: the new model is worse than the live one beyond the margin; "
+              "the live model stays (use --override to deploy anyway).")
+        return 1
+    if not (args.deploy or args.override):
+        print(f"candidate kept at {candidate}; deploy with --deploy")
+        return 0
+    deploy(cfg.rasa_url, candidate, models, cfg.rasa_token)
+    print(f"DEPLOYED {candidate} (no restart needed)")
+    return 0
+
+
+def model_rollback(args: argparse.Namespace) -> int:
+    from shopbot import config
+    from shopbot.training.retrain import DeployFailed, rollback
+
+    cfg = config.load()
+    try:
+        previous = rollback(cfg.rasa_url, Path("models"), cfg.rasa_token)
+    except DeployFailed as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"rolled back: Rasa now serves {previous}")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="shopbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -97,7 +191,26 @@ def main(argv=None) -> int:
     nlu_import_parser = nlu_commands.add_parser("import", help="add examples from a CSV (intent,text)")
     nlu_import_parser.add_argument("csv")
     nlu_import_parser.set_defaults(handler=nlu_import)
+    inbox_parser = commands.add_parser("inbox", help="messages the bot was unsure of, to label")
+    inbox_parser.add_argument("--limit", type=int, default=50)
+    inbox_parser.add_argument("--json", action="store_true")
+    inbox_parser.add_argument("--flag", metavar="TEXT", help="flag a message for the trainers")
+    inbox_parser.set_defaults(handler=inbox)
+    model = commands.add_parser("model", help="retrain, deploy and roll back models")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    retrain_parser = model_commands.add_parser("retrain", help="train, compare with the live model, deploy if not worse")
+    retrain_parser.add_argument("--deploy", action="store_true", help="deploy if the gate passes")
+    retrain_parser.add_argument("--override", action="store_true", help="deploy even if the gate refuses")
+    retrain_parser.add_argument("--margin", type=float, default=None)
+    retrain_parser.add_argument("--test", default="tests/nlu_test.yml")
+    retrain_parser.set_defaults(handler=model_retrain)
+    rollback_parser = model_commands.add_parser("rollback", help="serve the previously deployed model again")
+    rollback_parser.set_defaults(handler=model_rollback)
     args = parser.parse_args(argv)
+    if getattr(args, "margin", 0) is None:
+        from shopbot import config
+
+        args.margin = config.load().gate_margin
     return args.handler(args)
 
 

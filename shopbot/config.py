@@ -30,6 +30,9 @@ class Config:
     desk_secret: str
     signature_max_age: int
     domain_path: Path
+    tracker_db_url: str
+    rasa_token: Optional[str]
+    gate_margin: float
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -47,4 +50,8 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         desk_secret=env.get("DESK_SECRET", DEV_SECRET),
         signature_max_age=int(env.get("DESK_SIGNATURE_MAX_AGE", "86400")),
         domain_path=Path(env.get("DOMAIN_PATH", "domain.yml")),
+        tracker_db_url=env.get("TRACKER_STORE_URL")
+        or f"sqlite:///{env.get('TRACKER_DB') or Path('var') / 'trackers.db'}",
+        rasa_token=env.get("RASA_TOKEN") or None,
+        gate_margin=float(env.get("NLU_GATE_MARGIN", "0.01")),
     )

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -137,3 +138,70 @@ def desk(rasa_url, tmp_path_factory):
     process.start()
     yield process
     process.stop()
+
+
+class ProjectStack:
+    """Rasa, the action server and the desk running in a private copy of the project.
+
+    Trainer tests label, retrain and deploy; doing that in a copy keeps the
+    repository's data and models untouched.
+    """
+
+    def __init__(self, tmp: Path):
+        self.dir = tmp / "project"
+        self.dir.mkdir()
+        for name in ("data", "shop", "domain.yml", "config.yml", "endpoints.yml", "credentials.yml"):
+            source = ROOT / name
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, self.dir / name)
+        (self.dir / "tests").mkdir()
+        shutil.copy(ROOT / "tests" / "nlu_test.yml", self.dir / "tests" / "nlu_test.yml")
+        (self.dir / "models").mkdir()
+        shutil.copy(MODEL, self.dir / "models" / "shopbot.tar.gz")
+        self.rasa_port, self.actions_port, self.desk_port = free_port(), free_port(), free_port()
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.desk_url = f"http://127.0.0.1:{self.desk_port}"
+        self.env = dict(os.environ, ACTIONS_PORT=str(self.actions_port), RASA_PORT=str(self.rasa_port),
+                        TRACKER_DB=str(self.dir / "trackers.db"), TF_CPP_MIN_LOG_LEVEL="2",
+                        SHOP_NOW=SAMPLE_NOW, SHOP_DB_URL=f"sqlite:///{self.dir / 'shop.db'}",
+                        DESK_PORT=str(self.desk_port), DESK_DB_URL=f"sqlite:///{self.dir / 'desk.db'}",
+                        RASA_URL=self.rasa_url, DESK_SECRET=DESK_SECRET)
+        self.processes = []
+
+    def _start(self, args, log_name, health):
+        log = self.dir / log_name
+        process = subprocess.Popen(args, cwd=self.dir, env=self.env, stdout=log.open("w"),
+                                   stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        wait_until_up(health, process, log)
+        return process
+
+    def start(self):
+        self._start([BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+                    "actions.log", f"http://127.0.0.1:{self.actions_port}/health")
+        self.rasa = self._start([BIN / "rasa", "run", "--enable-api", "--model", "models/shopbot.tar.gz",
+                                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                                 "--port", str(self.rasa_port)], "rasa.log", f"{self.rasa_url}/status")
+        self._start([sys.executable, "-m", "shopbot.desk"], "desk.log", f"{self.desk_url}/health")
+        return self
+
+    def run(self, *args, check=False):
+        return subprocess.run([str(a) for a in args], cwd=self.dir, env=self.env, capture_output=True,
+                              text=True, check=check)
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def project_stack(tmp_path_factory):
+    stack = ProjectStack(tmp_path_factory.mktemp("stack")).start()
+    stack.run(BIN / "shopbot", "user", "add", "tina", "--role", "trainer", "--password", "trainerpass1", check=True)
+    stack.run(BIN / "shopbot", "user", "add", "alice", "--password", "agentpass1", check=True)
+    yield stack
+    stack.stop()

@@ -235,6 +235,14 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     async def rules(request: Request):
         return response.json(RULES)
 
+    from shopbot.desk.trainer_api import trainer_blueprint
+
+    app.blueprint(trainer_blueprint(login_required, body_of, cfg))
+
+    @app.get("/trainer")
+    async def trainer_page(request: Request):
+        return await response.file(STATIC / "trainer.html")
+
     # -- websockets ---------------------------------------------------------------------------
     @app.websocket("/ws/agent")
     async def agent_socket(request: Request, ws):

@@ -1,0 +1,99 @@
+"""Trainers' endpoints on the desk: inbox, flags, labelling, retraining.
+
+Trainer role required (agents may flag messages for the trainers). The desk
+process runs in the project directory, so labels land in data/nlu.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict
+
+import sqlalchemy as sa
+from sanic import Blueprint, Request, response
+
+from shopbot.training.examples import add_validated, existing_examples
+from shopbot.training.inbox import build_inbox, flag, resolve
+from shopbot.training.jobs import RetrainJobs
+from shopbot.training.retrain import DeployFailed, rollback
+
+
+def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Blueprint:
+    bp = Blueprint("trainer", url_prefix="/api/trainer")
+    project = Path.cwd()
+    engines: Dict[str, Any] = {}
+    jobs = RetrainJobs(project, cfg.rasa_url, cfg.gate_margin, cfg.rasa_token)
+
+    def engine(url: str):
+        if url not in engines:
+            engines[url] = sa.create_engine(url)
+        return engines[url]
+
+    @bp.get("/inbox")
+    @login_required("trainer")
+    async def inbox(request: Request):
+        labelled = set(existing_examples(project / "data" / "nlu"))
+        items = build_inbox(engine(cfg.tracker_db_url), engine(cfg.desk_db_url), labelled=labelled)
+        return response.json([i.as_dict() for i in items[:200]])
+
+    @bp.get("/intents")
+    @login_required("trainer")
+    async def intents(request: Request):
+        import yaml
+
+        domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))
+        return response.json(domain.get("intents") or [])
+
+    @bp.post("/flags")
+    @login_required()
+    async def add_flag(request: Request):
+        data = body_of(request)
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return response.json({"error": "请提供要标记的消息"}, status=400)
+        flag(engine(cfg.desk_db_url), text.strip()[:2000], data.get("conversation_id"),
+             request.ctx.user["username"], data.get("note"))
+        return response.json({"ok": True})
+
+    @bp.post("/label")
+    @login_required("trainer")
+    async def label(request: Request):
+        data = body_of(request)
+        intent, text = data.get("intent"), data.get("text")
+        if not (isinstance(intent, str) and isinstance(text, str)):
+            return response.json({"error": "需要 intent 和 text"}, status=400)
+        results, error = await request.app.loop.run_in_executor(
+            None, add_validated, project, [(intent, text)])
+        result = results[0]
+        if result.status == "added":
+            resolve(engine(cfg.desk_db_url), text)
+        body = {"status": result.status, "detail": result.detail, "intent": result.intent,
+                "text": result.text, "path": str(result.path.relative_to(project)) if result.path else None}
+        if error:
+            body["validation_error"] = error
+        return response.json(body, status=200 if result.status == "added" else 409)
+
+    @bp.post("/retrain")
+    @login_required("trainer")
+    async def start_retrain(request: Request):
+        job = jobs.start(override=body_of(request).get("override") is True)
+        return response.json(job.as_dict(), status=202)
+
+    @bp.get("/jobs/<job_id>")
+    @login_required("trainer")
+    async def job_status(request: Request, job_id: str):
+        job = jobs.jobs.get(job_id)
+        if job is None:
+            return response.json({"error": "没有这个训练任务"}, status=404)
+        return response.json(job.as_dict())
+
+    @bp.post("/rollback")
+    @login_required("trainer")
+    async def do_rollback(request: Request):
+        try:
+            previous = await request.app.loop.run_in_executor(
+                None, rollback, cfg.rasa_url, project / "models", cfg.rasa_token)
+        except DeployFailed as error:
+            return response.json({"error": str(error)}, status=409)
+        return response.json({"model": str(previous)})
+
+    return bp

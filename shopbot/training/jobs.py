@@ -1,0 +1,79 @@
+"""Retraining as a background job the trainer page can watch.
+
+One job at a time per desk process (training takes both cores); its state and
+progress are polled by the page. The job trains, compares with the live model,
+and deploys only if the gate passes or the trainer overrode it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Optional
+
+from shopbot.training import retrain
+
+
+@dataclass
+class Job:
+    id: str
+    override: bool
+    state: str = "queued"      # queued / training / evaluating / deployed / refused / failed
+    progress: int = 0
+    message: str = "排队中"
+    report: Optional[Dict] = None
+    started_at: float = field(default_factory=time.time)
+
+    def as_dict(self) -> Dict:
+        return dict(self.__dict__)
+
+
+class RetrainJobs:
+    def __init__(self, project_dir: Path, rasa_url: str, margin: float, token: Optional[str] = None,
+                 test_file: str = "tests/nlu_test.yml"):
+        self.project_dir = project_dir
+        self.rasa_url = rasa_url
+        self.margin = margin
+        self.token = token
+        self.test_file = project_dir / test_file
+        self.jobs: Dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def running(self) -> Optional[Job]:
+        return next((j for j in self.jobs.values() if j.state in ("queued", "training", "evaluating")), None)
+
+    def start(self, override: bool = False) -> Job:
+        with self._lock:
+            busy = self.running()
+            if busy:
+                return busy
+            job = Job(uuid.uuid4().hex[:12], override)
+            self.jobs[job.id] = job
+        threading.Thread(target=self._run, args=(job,), daemon=True).start()
+        return job
+
+    def _run(self, job: Job) -> None:
+        models = self.project_dir / "models"
+
+        def progress(percent: int, message: str) -> None:
+            job.state, job.progress, job.message = "training", percent, message
+
+        try:
+            live = retrain.live_model_path(self.rasa_url, self.token)
+            candidate = retrain.train_candidate(self.project_dir, models / "candidates", progress)
+            job.state, job.progress, job.message = "evaluating", 92, "与线上模型对比评估中"
+            result = retrain.compare(live, candidate, self.test_file, self.margin,
+                                     self.project_dir / "var" / "results-retrain" / job.id)
+            job.report = dict(result.as_dict(), candidate=str(candidate), live=str(live))
+            if result.passed or job.override:
+                retrain.deploy(self.rasa_url, candidate, models, self.token)
+                job.state, job.message = "deployed", "新模型已上线" + ("(训练师确认覆盖)" if not result.passed else "")
+            else:
+                job.state, job.message = "refused", "新模型比线上模型差,未上线"
+        except (retrain.TrainingFailed, retrain.DeployFailed, OSError) as error:
+            job.state, job.message = "failed", str(error)[:500]
+        except Exception as error:  # a failed job must report, never kill the desk
+            job.state, job.message = "failed", f"{type(error).__name__}: {error}"[:500]
+        job.progress = 100

@@ -1,0 +1,68 @@
+"""A trainer's session, scripted: from a wrong answer to a better live model.
+
+Runs in a private copy of the project (see ProjectStack): labels go to its
+data/, models to its models/, and the running Rasa is switched with PUT /model.
+"""
+import json
+import uuid
+
+import requests
+
+from shopbot.training.retrain import compare, train_candidate
+from tests.conftest import BIN, MODEL
+from tests.replies import responses_matching
+
+WRONG = "推荐个好看的电视剧"  # chit-chat the shipped model takes for a product recommendation
+
+
+def ask(stack, text):
+    reply = requests.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                          json={"sender": uuid.uuid4().hex, "message": text}, timeout=30).json()
+    return responses_matching(reply[0]["text"]) if reply else set()
+
+
+def test_flag_label_retrain_deploy_and_the_running_bot_answers_correctly(project_stack):
+    stack = project_stack
+    assert "utter_out_of_scope" not in ask(stack, WRONG), "precondition: the live model gets it wrong"
+    rasa_pid = stack.rasa.pid
+
+    flagged = stack.run(BIN / "shopbot", "inbox", "--flag", WRONG)
+    assert flagged.returncode == 0, flagged.stderr
+    inbox = json.loads(stack.run(BIN / "shopbot", "inbox", "--json").stdout)
+    assert any(item["text"] == WRONG and "flagged" in item["reasons"] for item in inbox)
+
+    labelled = stack.run(BIN / "shopbot", "nlu", "add", "out_of_scope", WRONG)
+    assert labelled.returncode == 0, labelled.stdout + labelled.stderr
+    assert WRONG in (stack.dir / "data" / "nlu" / "general.yml").read_text(encoding="utf-8")
+
+    retrained = stack.run(BIN / "shopbot", "model", "retrain", "--deploy")
+    assert retrained.returncode == 0, retrained.stdout[-2000:] + retrained.stderr[-2000:]
+    assert "DEPLOYED" in retrained.stdout
+
+    assert "utter_out_of_scope" in ask(stack, WRONG)
+    assert stack.rasa.pid == rasa_pid and stack.rasa.poll() is None  # no process restarted
+    inbox = json.loads(stack.run(BIN / "shopbot", "inbox", "--json").stdout)
+    assert not any(item["text"] == WRONG for item in inbox)
+
+    rolled = stack.run(BIN / "shopbot", "model", "rollback")
+    assert rolled.returncode == 0, rolled.stderr
+    assert "utter_out_of_scope" not in ask(stack, WRONG)
+
+
+def test_a_mislabelled_batch_is_refused_by_the_gate_naming_the_intents_that_got_worse(tmp_path, project_root):
+    import shutil
+
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("data", "shop", "domain.yml", "config.yml"):
+        source = project_root / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
+    # A trainer's batch that labels every payment question as an invoice question.
+    payment = project / "data" / "nlu" / "payment.yml"
+    payment.write_text(payment.read_text(encoding="utf-8").replace("- intent: ask_payment", "- intent: ask_invoice"),
+                       encoding="utf-8")
+    candidate = train_candidate(project, project / "models")
+    result = compare(MODEL, candidate, project_root / "tests" / "nlu_test.yml", margin=0.01)
+    assert not result.passed
+    assert "ask_payment" in result.worse[:3]
+    assert result.candidate_macro_f1 < result.live_macro_f1
