@@ -39,7 +39,8 @@ stop_all() {
     wait "${pids[@]}" 2>/dev/null
   fi
 }
-trap stop_all INT TERM EXIT
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
 
 wait_for() {  # url, name, pid, log
   for _ in $(seq 1 240); do
