@@ -33,6 +33,8 @@ class Config:
     tracker_db_url: str
     rasa_token: Optional[str]
     gate_margin: float
+    # Several desk replicas share live events through Redis when this is set.
+    redis_url: Optional[str]
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -54,4 +56,5 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         or f"sqlite:///{env.get('TRACKER_DB') or Path('var') / 'trackers.db'}",
         rasa_token=env.get("RASA_TOKEN") or None,
         gate_margin=float(env.get("NLU_GATE_MARGIN", "0.01")),
+        redis_url=env.get("REDIS_URL") or None,
     )

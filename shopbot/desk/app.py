@@ -23,7 +23,7 @@ from sanic.exceptions import WebsocketClosed
 from shopbot import config as config_module
 from shopbot.compliance import RULES
 from shopbot.desk import signing, states
-from shopbot.desk.hub import AGENTS, LocalHub, conversation_channel
+from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import DeskService
@@ -54,14 +54,19 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.config.REQUEST_MAX_SIZE = 256 * 1024
     app.ctx.cfg = cfg
-    app.ctx.hub = hub or LocalHub()
-    app.ctx.online_agents = {}  # username -> open console sockets
+    app.ctx.hub = hub
 
     @app.before_server_start
     async def start(app_: Sanic, _loop) -> None:
         from shopbot.shop.policy import ShopPolicy
         from shopbot.shop.store import ShopStore
 
+        if app_.ctx.hub is None:
+            if cfg.redis_url:
+                app_.ctx.hub = RedisHub(cfg.redis_url, replica=f"{cfg.desk_host}:{cfg.desk_port}")
+            else:
+                app_.ctx.hub = LocalHub()
+        await app_.ctx.hub.start()
         store = DeskStore(cfg.desk_db_url)
         policy = ShopPolicy(cfg.shop_dir)
         shop_store = ShopStore(cfg.shop_db_url)
@@ -76,7 +81,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             for v in variants if "text" in v and "{" not in v["text"]]
         app_.ctx.service = DeskService(
             store, app_.ctx.rasa, app_.ctx.hub, Triggers.from_settings(policy.settings),
-            fallback_texts, agents_online=lambda: len(app_.ctx.online_agents),
+            fallback_texts, agents_online=app_.ctx.hub.agents_online,
             agent_hours=policy.agent_hours_text(),
             own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
         app_.ctx.shop_name = policy.shop_name
@@ -84,6 +89,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     @app.after_server_stop
     async def stop(app_: Sanic, _loop) -> None:
         await app_.ctx.rasa.close()
+        await app_.ctx.hub.stop()
 
     # -- auth ----------------------------------------------------------------------------
     def current_user(request: Request) -> Optional[Dict[str, str]]:
@@ -251,13 +257,12 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             await ws.send(json.dumps({"type": "error", "error": "请先登录", "status": 401}))
             await ws.close()
             return
-        online = request.app.ctx.online_agents
-        online.setdefault(user["username"], 0)
-        online[user["username"]] += 1
-        await _pump(request.app.ctx.hub, AGENTS, ws, on_message=None)
-        online[user["username"]] -= 1
-        if online[user["username"]] <= 0:
-            online.pop(user["username"], None)
+        hub = request.app.ctx.hub
+        hub.agent_connected(user["username"], +1)
+        try:
+            await _pump(hub, AGENTS, ws, on_message=None)
+        finally:
+            hub.agent_connected(user["username"], -1)
 
     @app.websocket("/ws/buyer")
     async def buyer_socket(request: Request, ws):

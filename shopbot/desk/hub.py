@@ -7,6 +7,7 @@ connected to another.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
 from typing import Any, Dict, Set
 
@@ -20,6 +21,21 @@ def conversation_channel(conversation_id: str) -> str:
 class LocalHub:
     def __init__(self) -> None:
         self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
+        self._agents: Dict[str, int] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    def agent_connected(self, username: str, delta: int) -> None:
+        self._agents[username] = self._agents.get(username, 0) + delta
+        if self._agents[username] <= 0:
+            self._agents.pop(username, None)
+
+    def agents_online(self) -> int:
+        return len(self._agents)
 
     def subscribe(self, channel: str) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
@@ -33,3 +49,95 @@ class LocalHub:
         for queue in list(self._subscribers.get(channel, ())):
             if not queue.full():  # a stuck socket must not block the others; it resyncs on reconnect
                 queue.put_nowait(event)
+
+
+class RedisHub:
+    """The same interface across desk replicas: events travel through Redis pub/sub.
+
+    Every publish goes to Redis; each replica's listener hands what arrives to
+    its local subscribers (its own sockets), so a message reaches the agent
+    whichever replica their console is connected to. Agent presence is a
+    sorted set of (replica, agent) entries that expire unless refreshed.
+    """
+
+    PREFIX = "shopbot:desk:"
+    PRESENCE = "shopbot:desk:agents-online"
+    PRESENCE_TTL = 30.0
+
+    def __init__(self, url: str, replica: str):
+        import redis.asyncio as redis_asyncio
+
+        self.redis = redis_asyncio.from_url(url)
+        self.replica = replica
+        self.local = LocalHub()
+        self._local_agents: Dict[str, int] = {}
+        self._online_count = 0
+        self._tasks: list = []
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._presence_loop())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.redis.close()
+
+    def subscribe(self, channel: str) -> asyncio.Queue:
+        return self.local.subscribe(channel)
+
+    def unsubscribe(self, channel: str, queue: asyncio.Queue) -> None:
+        self.local.unsubscribe(channel, queue)
+
+    async def publish(self, channel: str, event: Dict[str, Any]) -> None:
+        await self.redis.publish(self.PREFIX + channel, json.dumps(event, ensure_ascii=False))
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                pubsub = self.redis.pubsub()
+                await pubsub.psubscribe(self.PREFIX + "*")
+                async for message in pubsub.listen():
+                    if message.get("type") != "pmessage":
+                        continue
+                    channel = message["channel"].decode()[len(self.PREFIX):]
+                    await self.local.publish(channel, json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis restarting: reconnect, sockets resync on their own
+                await asyncio.sleep(1)
+
+    # -- agent presence across replicas -------------------------------------------------
+    def agent_connected(self, username: str, delta: int) -> None:
+        self._local_agents[username] = self._local_agents.get(username, 0) + delta
+        if self._local_agents[username] <= 0:
+            self._local_agents.pop(username, None)
+        asyncio.ensure_future(self._refresh_presence())
+
+    def agents_online(self) -> int:
+        return max(self._online_count, len(self._local_agents))
+
+    async def _refresh_presence(self) -> None:
+        import time
+
+        now = time.time()
+        try:
+            members = {f"{self.replica}|{name}": now + self.PRESENCE_TTL for name in self._local_agents}
+            mine = [e for e in await self.redis.zrange(self.PRESENCE, 0, -1)
+                    if e.decode().startswith(f"{self.replica}|") and e.decode() not in members]
+            pipe = self.redis.pipeline()
+            pipe.zremrangebyscore(self.PRESENCE, "-inf", now)
+            if mine:
+                pipe.zrem(self.PRESENCE, *mine)  # agents who left this replica
+            if members:
+                pipe.zadd(self.PRESENCE, members)
+            pipe.zrange(self.PRESENCE, 0, -1)
+            entries = (await pipe.execute())[-1]
+            live = {e.decode().split("|", 1)[1] for e in entries}
+            self._online_count = len(live | set(self._local_agents))
+        except Exception:
+            self._online_count = len(self._local_agents)
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await self._refresh_presence()
+            await asyncio.sleep(self.PRESENCE_TTL / 3)

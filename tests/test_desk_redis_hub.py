@@ -1,0 +1,52 @@
+"""Two desk replicas share live events and agent presence through Redis."""
+import asyncio
+import uuid
+
+from shopbot.desk.hub import RedisHub
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+async def _two_replicas():
+    RedisHub.PREFIX = f"shopbot:test:{uuid.uuid4().hex}:"  # isolate from other runs
+    RedisHub.PRESENCE = RedisHub.PREFIX + "agents-online"
+    first, second = RedisHub(REDIS_URL, "desk-1"), RedisHub(REDIS_URL, "desk-2")
+    await first.start()
+    await second.start()
+    await asyncio.sleep(0.3)  # listeners subscribed
+    return first, second
+
+
+def test_an_event_published_on_one_replica_reaches_sockets_on_the_other():
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            agents_on_second = second.subscribe("agents")
+            await first.publish("agents", {"type": "message", "text": "买家:在吗"})
+            event = await asyncio.wait_for(agents_on_second.get(), timeout=5)
+            assert event == {"type": "message", "text": "买家:在吗"}
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())
+
+
+def test_an_agent_online_on_one_replica_counts_on_every_replica():
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            assert second.agents_online() == 0
+            first.agent_connected("alice", +1)
+            await asyncio.sleep(0.3)
+            await second._refresh_presence()
+            assert second.agents_online() == 1
+            first.agent_connected("alice", -1)
+            await asyncio.sleep(0.3)
+            await second._refresh_presence()
+            assert second.agents_online() == 0
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())
