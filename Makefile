@@ -24,7 +24,7 @@ NLU_TEST ?= tests/nlu_test.yml
 NLU_MIN_MACRO_F1 ?= 0.90
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: help setup system-deps train run shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train clean
+.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-load bench-faults clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant"
@@ -58,6 +58,11 @@ train: setup
 run: train
 	@scripts/run.sh
 
+## run-cluster: the production topology as plain processes (nginx, 2 desks,
+## 2 Rasa replicas, 1 action server, this machine's PostgreSQL and Redis).
+run-cluster: train
+	@scripts/run_cluster.sh
+
 shell: train
 	@scripts/run.sh --shell
 
@@ -83,13 +88,20 @@ nlu-gate: train
 		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
 
 ## benchmarks print figures; they do not pass or fail on speed.
-bench: bench-nlu bench-train
+bench: bench-nlu bench-train bench-load bench-faults
 
 bench-nlu: train
 	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
 
 bench-train: setup
 	$(BIN)/python bench/train.py
+
+## bench-load / bench-faults start the cluster themselves (see bench/).
+bench-load: train
+	$(BIN)/python bench/load.py
+
+bench-faults: train
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf models var results .pytest_cache

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the project needs: Chromium for the browser tests and a CJK
-# font (without it every Chinese character renders as an empty box).
+# Debian packages the project needs: Chromium for the browser tests, a CJK
+# font (without it every Chinese character renders as an empty box) and nginx,
+# the load balancer of make run-cluster.
 set -euo pipefail
-packages=(chromium fonts-noto-cjk)
+packages=(chromium fonts-noto-cjk nginx-light)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

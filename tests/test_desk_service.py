@@ -170,3 +170,13 @@ def test_an_agent_draft_is_checked_against_the_tmall_rules(desk):
     chat = store.create_conversation("tb_lily")
     assert [b.rule for b in service.check_agent_text(chat, "亲,信用卡要加2%手续费哦")] == ["card_fee"]
     assert service.check_agent_text(chat, "亲,有发票的哦,免费开具") == []
+
+
+def test_only_the_agent_handling_a_chat_can_close_it(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation(None)
+    store.transition(chat.id, "handoff", reason="buyer_request", priority="normal", summary={})
+    run(service.claim(chat.id, "alice"))
+    with pytest.raises(states.TransitionError):
+        run(service.close(chat.id, "bob"))
+    assert run(service.close(chat.id, "alice")).state == states.CLOSED

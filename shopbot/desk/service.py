@@ -195,7 +195,11 @@ class DeskService:
         return conversation
 
     async def close(self, conversation_id: str, agent: str) -> Conversation:
-        conversation = self.store.transition(conversation_id, "close")
+        current = self.store.conversation(conversation_id)
+        if current is not None and current.state == states.AGENT and current.agent != agent:
+            raise states.TransitionError(f"{current.agent} is handling this conversation")
+        conversation = self.store.transition(conversation_id, "close",
+                                             expect_agent=agent if current and current.agent else None)
         try:
             await self.rasa.resume(conversation_id)  # a later message starts with the bot again
         except RasaUnavailable:

@@ -113,6 +113,13 @@ class ShopStore:
     def sync_from_files(self, shop_dir: Path) -> bool:
         """Load catalog.csv and orders.json if they changed; True if anything was loaded."""
         digest = files.files_digest(shop_dir, [files.CATALOG_FILE, ORDERS_FILE])
+        try:
+            return self._load(shop_dir, digest)
+        except sa.exc.IntegrityError:
+            # Another replica loaded the same files at the same moment.
+            return False
+
+    def _load(self, shop_dir: Path, digest: str) -> bool:
         with self.engine.begin() as conn:
             current = conn.execute(
                 sa.select(meta_table.c.value).where(meta_table.c.key == "files_digest")

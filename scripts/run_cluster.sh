@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The production topology as plain processes (what docker-compose.yml runs):
+# nginx in front of two desks (:8000) and two Rasa replicas (:5005), one action
+# server, this machine's PostgreSQL (trackers, desk, shop data) and Redis (lock
+# store, desk pub/sub). Ctrl-C stops everything it started.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.venv/bin
+RUN=var/cluster
+mkdir -p "$RUN/logs"
+
+export POSTGRES_HOST=${POSTGRES_HOST:-127.0.0.1} POSTGRES_PORT=${POSTGRES_PORT:-5432}
+export POSTGRES_USER=${POSTGRES_USER:-postgres} POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-}
+export POSTGRES_TRACKER_DB=${POSTGRES_TRACKER_DB:-shopbot_trackers}
+export POSTGRES_DB=${POSTGRES_DB:-shopbot}
+export REDIS_HOST=${REDIS_HOST:-127.0.0.1} REDIS_PORT=${REDIS_PORT:-6379} REDIS_LOCK_DB=${REDIS_LOCK_DB:-1}
+export ACTION_SERVER_URL=http://127.0.0.1:${ACTIONS_PORT}/webhook
+PG_URL="postgresql://${POSTGRES_USER}${POSTGRES_PASSWORD:+:$POSTGRES_PASSWORD}@${POSTGRES_HOST}:${POSTGRES_PORT}"
+export SHOP_DB_URL="$PG_URL/$POSTGRES_DB" DESK_DB_URL="$PG_URL/$POSTGRES_DB"
+export TRACKER_STORE_URL="$PG_URL/$POSTGRES_TRACKER_DB"
+export REDIS_URL="redis://${REDIS_HOST}:${REDIS_PORT}/0"
+RASA_REPLICAS=(5011 5012)
+DESK_REPLICAS=(8001 8002)
+
+for service in "PostgreSQL:$POSTGRES_HOST:$POSTGRES_PORT" "Redis:$REDIS_HOST:$REDIS_PORT"; do
+  IFS=: read -r name host port <<<"$service"
+  if ! (echo >"/dev/tcp/$host/$port") 2>/dev/null; then
+    echo "error: $name is not reachable at $host:$port; start it or set ${name^^}_HOST/PORT." >&2
+    exit 1
+  fi
+done
+"$BIN/python" - <<PY || exit 1
+import sqlalchemy as sa
+engine = sa.create_engine("$PG_URL/postgres", isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    for name in ("$POSTGRES_DB", "$POSTGRES_TRACKER_DB"):
+        if not conn.execute(sa.text("select 1 from pg_database where datname=:n"), {"n": name}).scalar():
+            conn.execute(sa.text(f'create database "{name}"'))
+PY
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  [ ${#pids[@]} -gt 0 ] && { echo; echo "Stopping the cluster..."; kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; }
+}
+trap 'stop_all; exit 0' INT TERM
+trap stop_all EXIT
+
+wait_for() {  # url, name, pid, log
+  for _ in $(seq 1 240); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { echo "error: $2 stopped while starting; $4 ends with:" >&2; tail -n 20 "$4" >&2; return 1; }
+    sleep 0.5
+  done
+  echo "error: $2 did not answer within 2 minutes; see $4" >&2; return 1
+}
+
+"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$RUN/logs/actions.log" 2>&1 &
+pids+=($!); wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
+for port in "${RASA_REPLICAS[@]}"; do
+  "$BIN/rasa" run --enable-api --model models/shopbot.tar.gz --endpoints endpoints.production.yml \
+    --credentials credentials.yml --port "$port" >"$RUN/logs/rasa-$port.log" 2>&1 &
+  pids+=($!)
+done
+for port in "${RASA_REPLICAS[@]}"; do
+  wait_for "http://127.0.0.1:$port/status" "Rasa replica $port" "${pids[-1]}" "$RUN/logs/rasa-$port.log" || exit 1
+done
+for port in "${DESK_REPLICAS[@]}"; do
+  DESK_PORT=$port RASA_URL="http://127.0.0.1:$RASA_PORT" "$BIN/python" -m shopbot.desk >"$RUN/logs/desk-$port.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$port/health" "desk replica $port" "${pids[-1]}" "$RUN/logs/desk-$port.log" || exit 1
+done
+
+NGINX_CONF="$PWD/$RUN/nginx.conf"
+sed -e "s#@RUN@#$PWD/$RUN#g" -e "s#@RASA_PORT@#$RASA_PORT#g" -e "s#@DESK_PORT@#$DESK_PORT#g" \
+    -e "s#@RASA_UPSTREAMS@#$(printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s; ' "${RASA_REPLICAS[@]}")#" \
+    -e "s#@DESK_UPSTREAMS@#$(printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s; ' "${DESK_REPLICAS[@]}")#" \
+    deploy/nginx.conf.template >"$NGINX_CONF"
+nginx -c "$NGINX_CONF" -p "$PWD/$RUN" -g "daemon off;" >"$RUN/logs/nginx.out" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$DESK_PORT/health" "nginx" "${pids[-1]}" "$RUN/logs/nginx.out" || exit 1
+
+cat <<MSG
+
+The cluster is running (2 Rasa replicas, 1 action server, 2 desks, PostgreSQL, Redis).
+  Storefront demo:  http://127.0.0.1:$DESK_PORT/        (nginx -> desks ${DESK_REPLICAS[*]})
+  Agent console:    http://127.0.0.1:$DESK_PORT/console
+  Rasa REST:        http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  (nginx -> Rasa ${RASA_REPLICAS[*]})
+  Logs:             $RUN/logs/
+Press Ctrl-C to stop everything.
+MSG
+wait -n "${pids[@]}"
+echo "error: a process of the cluster stopped unexpectedly; see $RUN/logs/" >&2
+exit 1
