@@ -50,8 +50,10 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
         text = data.get("text")
         if not isinstance(text, str) or not text.strip():
             return response.json({"error": "请提供要标记的消息"}, status=400)
-        flag(engine(cfg.desk_db_url), text.strip()[:2000], data.get("conversation_id"),
-             request.ctx.user["username"], data.get("note"))
+        conversation_id, note = data.get("conversation_id"), data.get("note")
+        flag(engine(cfg.desk_db_url), text.strip()[:2000],
+             conversation_id if isinstance(conversation_id, str) else None,
+             request.ctx.user["username"], note[:2000] if isinstance(note, str) else None)
         return response.json({"ok": True})
 
     @bp.post("/label")
@@ -85,6 +87,20 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
         if job is None:
             return response.json({"error": "没有这个训练任务"}, status=404)
         return response.json(job.as_dict())
+
+    @bp.get("/jobs/<job_id>/confusion.png")
+    @login_required("trainer")
+    async def job_confusion(request: Request, job_id: str):
+        job = jobs.jobs.get(job_id)
+        name = (job.report or {}).get("confusion_matrix") if job else None
+        if not name:
+            return response.json({"error": "这个训练任务没有混淆矩阵"}, status=404)
+        path = Path(name)
+        if not path.is_absolute():
+            path = project / path
+        if not path.is_file():
+            return response.json({"error": "混淆矩阵文件不存在"}, status=404)
+        return await response.file(path, mime_type="image/png", headers={"Cache-Control": "no-store"})
 
     @bp.post("/rollback")
     @login_required("trainer")

@@ -1,0 +1,301 @@
+"""Load benchmark: simulated buyers through the desks and against bare Rasa, one run.
+
+    make bench-load            (starts make run-cluster's topology, then stops it)
+    python bench/load.py --no-cluster --desk-url ... --rasa-url ...   (servers you run)
+
+Buyers play multi-turn conversations from the manual's situations, paced so the
+whole crowd offers --rate messages/s. Some ask for a person; a simulated agent
+claims, answers and hands back. Reply latency is from sending a message to the
+first answer to it. Afterwards every conversation is checked against the stores
+(the desk's transcripts, Rasa's trackers): a message sent but not stored once is
+lost, one stored twice is duplicated. Prints figures; it does not pass or fail.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shopbot import config  # noqa: E402
+from shopbot.desk.signing import sign  # noqa: E402
+
+ACCOUNTS = ["tb_lily", "tb_wang88", "小鱼儿2019", "tb_chen_mama", "吃货阿强", "tb_zhou77", "sunny_day", "老李爱坚果"]
+CONVERSATIONS = [
+    ["在吗", "这个芒果干还有货吗", "保质期多久", "新疆包邮吗", "好的谢谢"],
+    ["你好", "能便宜点吗", "再便宜5块我就拍", "有优惠券吗", "我再考虑考虑"],
+    ["我的快递到哪了", "怎么还不发货", "有发票吗", "能开专票吗", "好的"],
+    ["发什么快递", "能发顺丰吗", "几天能到上海", "可以用信用卡吗", "拜拜"],
+    ["收到的饼干碎了", "我要退货", "退货运费谁出", "好的"],
+    ["在吗", "转人工"],  # handed off: the simulated agent answers, then hands back
+]
+
+
+@dataclass
+class Stats:
+    latencies: List[float] = field(default_factory=list)
+    sent: int = 0
+    errors: int = 0
+    handoffs: int = 0
+    started: float = 0.0
+    finished: float = 0.0
+
+    def summary(self) -> Dict[str, float]:
+        ordered = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
+
+        elapsed = max(self.finished - self.started, 1e-9)
+        return {"messages": self.sent, "throughput": self.sent / elapsed, "p50_ms": pct(0.50),
+                "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": self.errors, "handoffs": self.handoffs}
+
+
+# -- bare Rasa ---------------------------------------------------------------------------------
+async def rasa_buyer(http, rasa_url, stats, deadline, interval, sent_by_sender):
+    while time.monotonic() < deadline:
+        sender = f"load-{uuid.uuid4().hex[:12]}"
+        account = random.choice(ACCOUNTS)
+        for text in random.choice(CONVERSATIONS):
+            if time.monotonic() >= deadline:
+                return
+            began = time.monotonic()
+            try:
+                async with http.post(f"{rasa_url}/webhooks/rest/webhook", json={
+                        "sender": sender, "message": text, "metadata": {"account": account}}) as response:
+                    await response.json(content_type=None)
+                    if response.status >= 400:
+                        raise RuntimeError(response.status)
+                stats.latencies.append(time.monotonic() - began)
+                sent_by_sender[sender] = sent_by_sender.get(sender, 0) + 1
+            except Exception:
+                stats.errors += 1
+            stats.sent += 1
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+
+
+async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
+    lost = duplicated = 0
+    for sender, count in sent_by_sender.items():
+        async with http.get(f"{rasa_url}/conversations/{sender}/tracker") as response:
+            tracker = await response.json(content_type=None)
+        stored = sum(1 for e in tracker.get("events", []) if e.get("event") == "user")
+        lost += max(0, count - stored)
+        duplicated += max(0, stored - count)
+    return {"lost": lost, "duplicated": duplicated, "conversations": len(sent_by_sender)}
+
+
+# -- through the desk ----------------------------------------------------------------------------
+class Agent:
+    """Claims handed-off chats, answers once, hands them back."""
+
+    def __init__(self, http, desk_url):
+        self.http, self.desk_url = http, desk_url
+
+    async def run(self, deadline):
+        while time.monotonic() < deadline + 5:
+            try:
+                async with self.http.get(f"{self.desk_url}/api/queue") as response:
+                    waiting = (await response.json()).get("waiting", [])
+                for chat in waiting:
+                    async with self.http.post(f"{self.desk_url}/api/conversations/{chat['id']}/claim") as r:
+                        if r.status != 200:
+                            continue
+                    await self.http.post(f"{self.desk_url}/api/conversations/{chat['id']}/messages",
+                                         json={"text": "亲,我是人工客服,已经为您备注处理啦"})
+                    await self.http.post(f"{self.desk_url}/api/conversations/{chat['id']}/hand-back")
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+
+
+async def desk_buyer(http, desk_url, secret, stats, deadline, interval, record):
+    ws_url = desk_url.replace("http", "ws", 1) + "/ws/buyer"
+    while time.monotonic() < deadline:
+        account = random.choice(ACCOUNTS)
+        ts = int(time.time())
+        try:
+            async with http.ws_connect(ws_url, heartbeat=30) as ws:
+                await ws.send_str(json.dumps({"type": "hello", "account": account, "ts": ts,
+                                              "sig": sign(account, ts, secret)}))
+                welcome = json.loads((await ws.receive(timeout=10)).data)
+                conversation = welcome["conversation_id"]
+                sent: List[str] = []
+                record[conversation] = sent
+                for text in random.choice(CONVERSATIONS):
+                    if time.monotonic() >= deadline:
+                        break
+                    client_id = uuid.uuid4().hex
+                    began = time.monotonic()
+                    await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": text}))
+                    sent.append(client_id)
+                    stats.sent += 1
+                    answered = await _await_answer(ws, began + 30)
+                    if answered is None:
+                        stats.errors += 1
+                    else:
+                        stats.latencies.append(answered - began)
+                        if text == "转人工":
+                            stats.handoffs += 1
+                    await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+        except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
+            stats.errors += 1
+            await asyncio.sleep(0.5)
+
+
+async def _await_answer(ws, give_up_at) -> Optional[float]:
+    """The time the first bot/agent/system message after our message arrived."""
+    acked = False
+    while time.monotonic() < give_up_at:
+        try:
+            frame = await ws.receive(timeout=max(0.1, give_up_at - time.monotonic()))
+        except asyncio.TimeoutError:
+            return None
+        if frame.type != aiohttp.WSMsgType.TEXT:
+            return None
+        event = json.loads(frame.data)
+        if event.get("type") == "ack":
+            acked = True
+        elif event.get("type") == "message" and event["message"]["sender"] in ("bot", "agent", "system"):
+            if acked or event["message"]["sender"] != "buyer":
+                return time.monotonic()
+    return None
+
+
+async def check_desk(http, desk_url, record) -> Dict[str, int]:
+    lost = duplicated = 0
+    for conversation, client_ids in record.items():
+        async with http.get(f"{desk_url}/api/conversations/{conversation}") as response:
+            messages = (await response.json())["messages"]
+        stored = [m["client_id"] for m in messages if m["sender"] == "buyer"]
+        for client_id in client_ids:
+            count = stored.count(client_id)
+            lost += count == 0
+            duplicated += max(0, count - 1)
+    return {"lost": lost, "duplicated": duplicated, "conversations": len(record)}
+
+
+# -- orchestration -----------------------------------------------------------------------------------
+async def run_phase(name, buyers, duration, rate, make_buyer):
+    stats = Stats(started=time.monotonic())
+    deadline = stats.started + duration
+    interval = buyers / rate
+    await asyncio.gather(*(make_buyer(stats, deadline, interval) for _ in range(buyers)))
+    stats.finished = time.monotonic()
+    return stats
+
+
+async def main_async(args) -> int:
+    cfg = config.load()
+    timeout = aiohttp.ClientTimeout(total=60)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+        rasa_record: Dict[str, int] = {}
+        rasa_stats = await run_phase("rasa", args.buyers, args.rasa_duration, args.rate,
+                                     lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record))
+        rasa_check = await check_rasa(http, args.rasa_url, rasa_record)
+
+        # unsafe=True: accept the session cookie from an IP address (127.0.0.1).
+        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as agent_http:
+            login = await agent_http.post(f"{args.desk_url}/api/login",
+                                          json={"username": args.agent, "password": args.agent_password})
+            if login.status != 200:
+                print(f"error: the simulated agent cannot log in ({login.status}); "
+                      f"create it: shopbot user add {args.agent}", file=sys.stderr)
+                return 2
+            desk_record: Dict[str, List[str]] = {}
+            agent_deadline = time.monotonic() + args.desk_duration
+            agent = asyncio.ensure_future(Agent(agent_http, args.desk_url).run(agent_deadline))
+            desk_stats = await run_phase("desk", args.buyers, args.desk_duration, args.rate,
+                                         lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
+                                                                    s, d, i, desk_record))
+            agent.cancel()
+            desk_check = await check_desk(agent_http, args.desk_url, desk_record)
+
+    rasa_fig, desk_fig = rasa_stats.summary(), desk_stats.summary()
+    print(f"{args.buyers} concurrent buyers, offered {args.rate:.0f} msg/s; "
+          f"bare Rasa {args.rasa_duration:.0f} s, desk {args.desk_duration:.0f} s, {os.cpu_count()} cores")
+    print(f"{'path':<10}{'msgs':>7}{'msg/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{'errors':>8}{'lost':>6}{'dup':>5}{'handoffs':>10}")
+    for name, fig, check in (("bare Rasa", rasa_fig, rasa_check), ("desk", desk_fig, desk_check)):
+        print(f"{name:<10}{fig['messages']:>7}{fig['throughput']:>8.1f}{fig['p50_ms']:>9.1f}{fig['p95_ms']:>9.1f}"
+              f"{fig['p99_ms']:>9.1f}{fig['errors']:>8}{check['lost']:>6}{check['duplicated']:>5}"
+              f"{fig['handoffs']:>10}")
+    ratio = desk_fig["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
+    print(f"desk p50 / bare Rasa p50 = {ratio:.2f} (desk adds {100 * (ratio - 1):+.0f}%)")
+    print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
+          f"lost={desk_check['lost'] + rasa_check['lost']} "
+          f"duplicated={desk_check['duplicated'] + rasa_check['duplicated']} p50_ratio={ratio:.2f}")
+    return 0
+
+
+def start_cluster(env) -> subprocess.Popen:
+    log = (ROOT / "var" / "bench-cluster.log").open("w")
+    process = subprocess.Popen([str(ROOT / "scripts" / "run_cluster.sh")], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    import requests
+
+    for _ in range(480):
+        if process.poll() is not None:
+            raise SystemExit("error: the cluster did not start; see var/bench-cluster.log")
+        try:
+            if requests.get(f"http://127.0.0.1:{env['DESK_PORT']}/health", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("error: the cluster did not come up in 4 minutes; see var/bench-cluster.log")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=30.0, help="messages/s the crowd offers")
+    parser.add_argument("--desk-duration", type=float, default=300.0)
+    parser.add_argument("--rasa-duration", type=float, default=60.0)
+    parser.add_argument("--no-cluster", action="store_true", help="use servers already running")
+    parser.add_argument("--desk-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
+    parser.add_argument("--agent", default="load-agent")
+    parser.add_argument("--agent-password", default="load-agent-pass")
+    args = parser.parse_args(argv)
+    cluster = None
+    if not args.no_cluster:
+        env = dict(os.environ, DESK_PORT=os.environ.get("DESK_PORT", "8000"),
+                   RASA_PORT=os.environ.get("RASA_PORT", "5005"), ACTIONS_PORT=os.environ.get("ACTIONS_PORT", "5055"))
+        cluster = start_cluster(env)
+        subprocess.run([sys.executable, "-m", "shopbot.cli", "user", "add", args.agent, "--password",
+                        args.agent_password], cwd=ROOT, env=dict(env, DESK_DB_URL=_cluster_db_url()),
+                       check=True, capture_output=True)
+    try:
+        return asyncio.run(main_async(args))
+    finally:
+        if cluster is not None:
+            os.killpg(cluster.pid, signal.SIGINT)
+            cluster.wait(timeout=60)
+
+
+def _cluster_db_url() -> str:
+    user = os.environ.get("POSTGRES_USER", "postgres")
+    password = os.environ.get("POSTGRES_PASSWORD", "")
+    host, port = os.environ.get("POSTGRES_HOST", "127.0.0.1"), os.environ.get("POSTGRES_PORT", "5432")
+    return f"postgresql://{user}{':' + password if password else ''}@{host}:{port}/{os.environ.get('POSTGRES_DB', 'shopbot')}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
