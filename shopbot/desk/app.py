@@ -15,6 +15,7 @@ import time
 from functools import wraps
 from pathlib import Path
 from typing import Any, Dict, Optional
+from urllib.parse import unquote
 
 import yaml
 from sanic import Request, Sanic, response
@@ -38,6 +39,17 @@ _app_numbers = itertools.count(1)
 
 def _json_error(message: str, status: int, **extra: Any):
     return response.json({"error": message, **extra}, status=status)
+
+
+def _scrub(value: Any) -> Any:
+    """JSON with its lone surrogates ("\\ud800") replaced: they cannot be stored as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def _load_domain_responses(domain_path: Path) -> Dict[str, list]:
@@ -118,7 +130,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             data = request.json
         except Exception:  # Sanic raises on malformed JSON
             return {}
-        return data if isinstance(data, dict) else {}
+        return _scrub(data) if isinstance(data, dict) else {}
 
     @app.post("/api/login")
     async def login(request: Request):
@@ -268,8 +280,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     async def buyer_socket(request: Request, ws):
         ctx = request.app.ctx
         try:
-            hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=30))
-        except (asyncio.TimeoutError, ValueError, TypeError, WebsocketClosed) as error:
+            hello = _scrub(json.loads(await asyncio.wait_for(ws.recv(), timeout=30)))
+        except (asyncio.TimeoutError, ValueError, TypeError, RecursionError, WebsocketClosed) as error:
             logger.info("buyer socket closed before a valid hello: %r", error)
             await ws.close()
             return
@@ -288,7 +300,9 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                 conversation = existing
         if conversation is None:
             conversation = ctx.store.create_conversation(account)
-        after = hello.get("after") if isinstance(hello.get("after"), int) else 0
+        after = hello.get("after")
+        # A count of messages seen: not a bool (SQLAlchemy refuses `id > True`), within SQLite's range.
+        after = after if isinstance(after, int) and not isinstance(after, bool) and 0 <= after < 2 ** 63 else 0
         # Subscribe before reading the transcript: a message stored while the history is
         # being sent then arrives live instead of being lost (the widget dedupes by id).
         channel = conversation_channel(conversation.id)
@@ -306,8 +320,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
 
         async def on_message(raw: str) -> None:
             try:
-                data = json.loads(raw)
-            except ValueError:
+                data = _scrub(json.loads(raw))
+            except (ValueError, RecursionError):  # RecursionError: "[[[[..." thousands deep
                 await ws.send(json.dumps({"type": "error", "error": "消息格式不正确"}))
                 return
             if not isinstance(data, dict) or data.get("type") != "message":
@@ -320,6 +334,14 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         await _pump(ctx.hub, channel, ws, on_message, queue=live)
 
     # -- pages -----------------------------------------------------------------------------------
+    @app.middleware("request")
+    async def refuse_impossible_paths(request: Request):
+        # Sanic's static handler resolves the path: a NUL byte or a name longer than the
+        # file system allows (ENAMETOOLONG) made that a 500.
+        path = unquote(request.path)
+        if "\x00" in path or any(len(part.encode()) > 255 for part in path.split("/")):
+            return _json_error("not found", 404)
+
     app.static("/static", str(STATIC), name="static")
 
     @app.get("/widget.js")

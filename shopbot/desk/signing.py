@@ -24,7 +24,7 @@ def verified_account(account: object, timestamp: object, signature: object, secr
         return None
     try:
         ts = int(timestamp)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a ts of Infinity
         return None
     current = time.time() if now is None else now
     if abs(current - ts) > max_age_seconds:

@@ -5,6 +5,10 @@ Buyers mix traditional and simplified characters, full-width letters and digits
 example for each spelling, so the text is folded to one form first. Every change
 is character-for-character, so entity offsets computed later still point into the
 original message.
+
+Only the first NLU_MAX_CHARS characters are classified: DIET's attention grows
+with the square of the tokens, and a 30,000-emoji message took over 20 GB and got
+Rasa killed by the kernel. A chat line never needs more to show its intent.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from shopbot.text import normalize_text
+
+NLU_MAX_CHARS = 2000
 
 
 @DefaultV1Recipe.register(
@@ -40,7 +46,7 @@ class TextNormalizer(GraphComponent):
     def _normalize(self, message: Message) -> None:
         text = message.get(TEXT)
         if isinstance(text, str):
-            message.set(TEXT, normalize_text(text))
+            message.set(TEXT, normalize_text(text[:NLU_MAX_CHARS]))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

@@ -1,0 +1,123 @@
+"""Hostile inputs against running servers: the full version of tests/test_hostile_inputs.py.
+
+    python bench/faults.py --rasa-url http://127.0.0.1:5005 --desk-url http://127.0.0.1:8000 \
+        [-n 5000] [--seed 1] [--secret $DESK_SECRET] [--agent alice:password]
+    make bench-faults     (no URLs: starts make run-cluster's topology as bench/load.py
+                           does, with an agent of its own, and stops it afterwards)
+
+Sends N generated cases (shopbot.hostile) to Rasa's REST channel, the desk's
+buyer WebSocket and its agent/trainer APIs, then prints the cases per kind, the
+5xx answers, every other problem, and whether both servers still answer a normal
+question. Last line:
+
+    hostile_cases=N server_errors=K leaks=L survived=yes|no
+
+With --agent (an agent's login) the API cases also run with a session and the
+stored transcripts are checked for Rasa commands; the agent must not be a
+trainer on a desk whose data you care about (label/retrain/rollback are only
+ever sent without a session, but the flags endpoint stores flags).
+Exit status 1 when there was a 5xx, a leak or a server did not survive.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shopbot.config import DEV_SECRET  # noqa: E402
+from shopbot.hostile import generate  # noqa: E402
+from shopbot.hostile_runner import HostileRunner, split  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rasa-url", help="a running Rasa (with --desk-url; neither: start the cluster)")
+    parser.add_argument("--desk-url", help="a running desk in front of it")
+    parser.add_argument("-n", "--cases", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--secret", default=os.environ.get("DESK_SECRET", DEV_SECRET),
+                        help="the desk's DESK_SECRET (valid signatures for the control cases)")
+    parser.add_argument("--agent", default=os.environ.get("DESK_AGENT"),
+                        help="USER:PASSWORD of a desk agent (optional)")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--ws-connections", type=int, default=8)
+    args = parser.parse_args(argv)
+    if bool(args.rasa_url) != bool(args.desk_url):
+        parser.error("give both --rasa-url and --desk-url (servers you run), or neither (start the cluster)")
+    if args.rasa_url:
+        return run(args)
+    return with_cluster(args)
+
+
+def with_cluster(args) -> int:
+    """The cluster of `make run-cluster`, started and stopped the way bench/load.py does."""
+    import signal
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import load  # bench/load.py
+
+    env = dict(os.environ, DESK_PORT=os.environ.get("DESK_PORT", "8000"),
+               RASA_PORT=os.environ.get("RASA_PORT", "5005"), ACTIONS_PORT=os.environ.get("ACTIONS_PORT", "5055"))
+    cluster = load.start_cluster(env)
+    try:
+        subprocess.run([sys.executable, "-m", "shopbot.cli", "user", "add", "faults-agent", "--password",
+                        "faults-agent-pass"], cwd=load.ROOT, env=dict(env, DESK_DB_URL=load._cluster_db_url()),
+                       check=True, capture_output=True)
+        args.rasa_url = f"http://127.0.0.1:{env['RASA_PORT']}"
+        args.desk_url = f"http://127.0.0.1:{env['DESK_PORT']}"
+        args.agent = args.agent or "faults-agent:faults-agent-pass"
+        return run(args)
+    finally:
+        os.killpg(cluster.pid, signal.SIGINT)
+        cluster.wait(timeout=60)
+
+
+def run(args) -> int:
+    agent = tuple(args.agent.split(":", 1)) if args.agent else None
+    cases = generate(args.cases, args.seed)
+    rest, ws, api = split(cases)
+    runner = HostileRunner(args.rasa_url, args.desk_url, args.secret, agent=agent,
+                           concurrency=args.concurrency, ws_connections=args.ws_connections)
+    started = time.monotonic()
+    report = asyncio.run(runner.run(rest, ws, api))
+    elapsed = time.monotonic() - started
+
+    print(f"{len(cases)} cases (seed {args.seed}) in {elapsed:.1f}s: "
+          f"{len(rest)} to Rasa REST, {len(ws)} to the buyer socket, {len(api)} to the desk APIs"
+          + ("" if agent else " (no --agent: API cases without a session only, no transcript check)"))
+    print("\ncases per kind and entrance:")
+    per_kind: Counter = Counter()
+    for (channel, kind), count in sorted(report.counts.items()):
+        per_kind[kind] += count
+        print(f"  {kind:22} {channel:5} {count:6d}")
+    print("\nanswers:")
+    for (server, status), count in sorted(report.statuses.items()):
+        print(f"  {server:5} {status}: {count}")
+    server_errors = report.of("server_error")
+    leaks = report.of("leak")
+    print(f"\n5xx answers: {len(server_errors)}")
+    for problem in server_errors[:50]:
+        print(f"  {problem}")
+    others = [p for p in report.problems if p.what not in ("server_error", "leak")]
+    print(f"leaks: {len(leaks)}")
+    for problem in leaks[:50]:
+        print(f"  {problem}")
+    print(f"other problems: {len(others)}")
+    for problem in others[:50]:
+        print(f"  {problem}")
+    survived = bool(report.survived)
+    print(f"servers survived (both answer {'包邮吗'!r} with the postage reply): {'yes' if survived else 'no'}")
+    print(f"hostile_cases={report.total} server_errors={len(server_errors)} leaks={len(leaks)} "
+          f"survived={'yes' if survived else 'no'}")
+    return 0 if survived and not server_errors and not leaks else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
