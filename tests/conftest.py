@@ -175,9 +175,17 @@ class ProjectStack:
         wait_until_up(health, process, log)
         return process
 
+    def start_actions(self):
+        self.actions = self._start([BIN / "rasa", "run", "actions", "--actions", "actions",
+                                    "--port", str(self.actions_port)],
+                                   "actions.log", f"http://127.0.0.1:{self.actions_port}/health")
+
+    def kill_actions(self):
+        self.actions.kill()
+        self.actions.wait(timeout=20)
+
     def start(self):
-        self._start([BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
-                    "actions.log", f"http://127.0.0.1:{self.actions_port}/health")
+        self.start_actions()
         self.rasa = self._start([BIN / "rasa", "run", "--enable-api", "--model", "models/shopbot.tar.gz",
                                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                                  "--port", str(self.rasa_port)], "rasa.log", f"{self.rasa_url}/status")
