@@ -143,6 +143,9 @@ def model_retrain(args: argparse.Namespace) -> int:
           f"(margin {result.margin:.3f}); confusion matrix: {result.confusion_matrix}")
     if result.worse:
         print("worse: " + ", ".join(result.worse))
+    if args.cross_validation:
+        print("cross-validation of the new training data:")
+        model_crossval(argparse.Namespace(folds=args.cross_validation))
     if not result.passed and not args.override:
         print("REFUSED: the new model is worse than the live one beyond the margin; "
               "the live model stays (use --override to deploy anyway).")
@@ -166,6 +169,20 @@ def model_rollback(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"rolled back: Rasa now serves {previous}")
+    return 0
+
+
+def model_crossval(args: argparse.Namespace) -> int:
+    from shopbot.training.crossval import CrossValidationFailed, cross_validate
+
+    try:
+        table = cross_validate(Path.cwd(), args.folds)
+    except CrossValidationFailed as error:
+        print(f"error: cross-validation failed:\n{error}", file=sys.stderr)
+        return 1
+    print(f"{args.folds}-fold cross-validation of data/ ({'intent':<20} precision recall f1 support)")
+    for intent, row in sorted(table.items(), key=lambda item: item[1]["f1"]):
+        print(f"{intent:<22}{row['precision']:>9.3f}{row['recall']:>8.3f}{row['f1']:>7.3f}{int(row['support']):>8}")
     return 0
 
 
@@ -203,7 +220,12 @@ def main(argv=None) -> int:
     retrain_parser.add_argument("--override", action="store_true", help="deploy even if the gate refuses")
     retrain_parser.add_argument("--margin", type=float, default=None)
     retrain_parser.add_argument("--test", default="tests/nlu_test.yml")
+    retrain_parser.add_argument("--cross-validation", type=int, metavar="FOLDS", default=0,
+                                help="also cross-validate the training data (adds FOLDS trainings)")
     retrain_parser.set_defaults(handler=model_retrain)
+    crossval_parser = model_commands.add_parser("crossval", help="cross-validate the training data (slow)")
+    crossval_parser.add_argument("--folds", type=int, default=3)
+    crossval_parser.set_defaults(handler=model_crossval)
     rollback_parser = model_commands.add_parser("rollback", help="serve the previously deployed model again")
     rollback_parser.set_defaults(handler=model_rollback)
     args = parser.parse_args(argv)

@@ -77,7 +77,10 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     @bp.post("/retrain")
     @login_required("trainer")
     async def start_retrain(request: Request):
-        job = jobs.start(override=body_of(request).get("override") is True)
+        data = body_of(request)
+        folds = data.get("cross_validation_folds")
+        job = jobs.start(override=data.get("override") is True,
+                         cross_validation_folds=folds if isinstance(folds, int) and not isinstance(folds, bool) else 0)
         return response.json(job.as_dict(), status=202)
 
     @bp.get("/jobs/<job_id>")

@@ -20,6 +20,7 @@ from shopbot.training import retrain
 class Job:
     id: str
     override: bool
+    cross_validation_folds: int = 0
     state: str = "queued"      # queued / training / evaluating / deployed / refused / failed
     progress: int = 0
     message: str = "排队中"
@@ -44,12 +45,12 @@ class RetrainJobs:
     def running(self) -> Optional[Job]:
         return next((j for j in self.jobs.values() if j.state in ("queued", "training", "evaluating")), None)
 
-    def start(self, override: bool = False) -> Job:
+    def start(self, override: bool = False, cross_validation_folds: int = 0) -> Job:
         with self._lock:
             busy = self.running()
             if busy:
                 return busy
-            job = Job(uuid.uuid4().hex[:12], override)
+            job = Job(uuid.uuid4().hex[:12], override, max(0, min(int(cross_validation_folds), 10)))
             self.jobs[job.id] = job
         threading.Thread(target=self._run, args=(job,), daemon=True).start()
         return job
@@ -67,6 +68,11 @@ class RetrainJobs:
             result = retrain.compare(live, candidate, self.test_file, self.margin,
                                      self.project_dir / "var" / "results-retrain" / job.id)
             job.report = dict(result.as_dict(), candidate=str(candidate), live=str(live))
+            if job.cross_validation_folds > 1:
+                from shopbot.training.crossval import cross_validate
+
+                job.message = f"{job.cross_validation_folds} 折交叉验证中"
+                job.report["cross_validation"] = cross_validate(self.project_dir, job.cross_validation_folds)
             if result.passed or job.override:
                 retrain.deploy(self.rasa_url, candidate, models, self.token)
                 job.state, job.message = "deployed", "新模型已上线" + ("(训练师确认覆盖)" if not result.passed else "")

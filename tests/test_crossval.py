@@ -1,0 +1,40 @@
+"""Cross-validation names the intent whose examples are mixed up with another's."""
+import shutil
+
+import yaml
+
+from shopbot.training.crossval import cross_validate
+
+
+def small_project(project_root, tmp_path, mislabel):
+    """Three intents of the real data, a quick config, optionally half of one intent mislabelled."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copytree(project_root / "data" / "jieba", project / "data" / "jieba")
+    shutil.copytree(project_root / "shop", project / "shop")
+    config = yaml.safe_load((project_root / "config.yml").read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = 15
+    (project / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    wanted = {"ask_invoice": [], "ask_payment": [], "greet": []}
+    for path in (project_root / "data" / "nlu").glob("*.yml"):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if item.get("intent") in wanted:
+                wanted[item["intent"]] += [l[2:] for l in item["examples"].splitlines() if l.startswith("- ")]
+    if mislabel:
+        moved = wanted["ask_payment"][::2]
+        wanted["ask_payment"] = wanted["ask_payment"][1::2]
+        wanted["ask_invoice"] += moved
+    nlu = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)}
+                                     for i, texts in wanted.items()]}
+    (project / "data" / "nlu.yml").write_text(yaml.safe_dump(nlu, allow_unicode=True), encoding="utf-8")
+    return project
+
+
+def test_mislabelled_examples_show_up_as_a_weak_intent(project_root, tmp_path):
+    clean = cross_validate(small_project(project_root, tmp_path / "a", mislabel=False), folds=2)
+    mixed = cross_validate(small_project(project_root, tmp_path / "b", mislabel=True), folds=2)
+    assert {"ask_invoice", "ask_payment", "greet"} <= set(clean)
+    assert mixed["ask_payment"]["f1"] < clean["ask_payment"]["f1"] - 0.1
+    assert mixed["ask_invoice"]["f1"] < clean["ask_invoice"]["f1"]
