@@ -24,31 +24,18 @@
   var SENDERS = { buyer: "买家", bot: "机器人", agent: "客服", system: "系统" };
   var ENTITY_NAMES = { order_id: "订单号", product: "商品", region: "地区", courier: "快递",
     problem_type: "问题类型", amount: "金额" };
-  var INTENTS = {
-    greet: "打招呼", goodbye: "告别", affirm: "肯定", deny: "否定", inform: "提供信息",
-    ask_stock: "问库存", ask_shelf_life: "问保质期", ask_product_info: "问商品信息",
-    ask_recommendation: "求推荐", bargain: "议价", hesitate: "犹豫", ask_courier: "问快递",
-    ask_ship_time: "问发货时间", ask_delivery_time: "问到货时间", ask_free_shipping: "问包邮",
-    urge_shipping: "催发货", ask_logistics: "查物流", ask_invoice: "问发票", ask_payment: "问支付",
-    change_order: "改订单", request_return: "申请退货", ask_refund_progress: "问退款进度",
-    report_problem: "反馈问题", complain: "投诉", request_human: "要求人工", out_of_scope: "无关问题",
-    nlu_fallback: "未识别"
-  };
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  var D = window.ShopbotDesk;
+  var INTENTS = D.INTENTS;  // 意图名 → 中文
+  var $ = D.$, el = D.el, clear = D.clear, has = D.has, toast = D.toast, errorOf = D.errorOf;
+  var api = D.createApi({ unauthorized: onUnauthorized });
+
   function reasonText(code) {
     if (!code) return "";
-    return Object.prototype.hasOwnProperty.call(REASONS, code) ? REASONS[code] : String(code);
+    return has(REASONS, code) ? REASONS[code] : String(code);
   }
   function priorityText(p) {
-    return Object.prototype.hasOwnProperty.call(PRIORITIES, p) ? PRIORITIES[p] : (p ? String(p) : "");
+    return has(PRIORITIES, p) ? PRIORITIES[p] : (p ? String(p) : "");
   }
   function accountText(a) { return a ? String(a) : "匿名买家"; }
   function safeImageUrl(url) {
@@ -58,13 +45,9 @@
     if (url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\") return url;
     return null;
   }
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
   function clock(ts) {
     if (typeof ts !== "number") return "";
-    var d = new Date(ts * 1000), now = new Date();
-    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
-    if (d.toDateString() === now.toDateString()) return hm;
-    return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+    return D.timeLabel(ts, true, "");
   }
   function duration(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
@@ -72,37 +55,6 @@
     if (h > 0) return h + "小时" + m + "分";
     if (m > 0) return m + "分" + s + "秒";
     return s + "秒";
-  }
-
-  var toastTimer = null;
-  function toast(text) {
-    var t = $("toast");
-    t.textContent = text;
-    t.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { t.hidden = true; }, 3000);
-  }
-
-  // -- API ---------------------------------------------------------------------------
-  function api(method, path, body) {
-    var options = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (res.status === 401 && path !== "/api/login") onUnauthorized();
-        return { ok: res.ok, status: res.status, data: data };
-      });
-    }, function () {
-      return { ok: false, status: 0, data: { error: "网络错误,请检查连接" } };
-    });
-  }
-  function errorOf(res, fallback) {
-    return (res && res.data && typeof res.data.error === "string" && res.data.error) || fallback || "操作失败";
   }
 
   // -- 状态 ---------------------------------------------------------------------------
@@ -127,10 +79,8 @@
     me = null;
     lastRendered = "";
     $("desk-view").hidden = true;
-    $("userbox").hidden = true;
-    $("login-view").hidden = false;
+    D.showLoginView();
     stopLive();
-    setTimeout(function () { $("login-username").focus(); }, 0);
   }
   function showDesk(user) {
     me = user;
@@ -141,43 +91,16 @@
     startLive();
   }
   function onUnauthorized() {
-    if (me) {
-      showLogin();
-      $("login-error").textContent = "登录已过期,请重新登录";
-    }
+    if (me) D.sessionExpired(showLogin);
   }
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var username = $("login-username").value.trim();
-    var password = $("login-password").value;
-    var errorBox = $("login-error");
-    errorBox.textContent = "";
-    if (!username || !password) {
-      errorBox.textContent = "请输入用户名和密码";
-      return;
-    }
-    var button = $("login-submit");
-    button.disabled = true;
-    api("POST", "/api/login", { username: username, password: password }).then(function (res) {
-      button.disabled = false;
-      if (res.ok && res.data && res.data.username) {
-        $("login-password").value = "";
-        showDesk(res.data);
-      } else {
-        errorBox.textContent = errorOf(res, "登录失败");
-      }
-    });
-  });
-
-  $("logout").addEventListener("click", function () {
-    api("POST", "/api/logout").then(function () {
-      selectedId = null;
-      selectedConv = null;
-      $("chat").hidden = true;
-      $("chat-placeholder").hidden = false;
-      showLogin();
-    });
+  D.bindLoginForm(api, showDesk);
+  D.bindLogout(api, function () {
+    selectedId = null;
+    selectedConv = null;
+    $("chat").hidden = true;
+    $("chat-placeholder").hidden = false;
+    showLogin();
   });
 
   // -- 队列 ---------------------------------------------------------------------------
@@ -697,8 +620,5 @@
   }
 
   // -- 启动 ---------------------------------------------------------------------------
-  api("GET", "/api/me").then(function (res) {
-    if (res.ok && res.data && res.data.username) showDesk(res.data);
-    else showLogin();
-  });
+  D.start(api, showDesk, showLogin);
 })();

@@ -6,73 +6,26 @@
   "use strict";
 
   var REASONS = { fallback: "未识别", low_confidence: "置信度低", handed_off: "转人工", flagged: "被标记" };
-  var INTENTS = {
-    greet: "打招呼", goodbye: "告别", affirm: "肯定", deny: "否定", inform: "提供信息",
-    ask_stock: "问库存", ask_shelf_life: "问保质期", ask_product_info: "问商品信息",
-    ask_recommendation: "求推荐", bargain: "议价", hesitate: "犹豫", ask_courier: "问快递",
-    ask_ship_time: "问发货时间", ask_delivery_time: "问到货时间", ask_free_shipping: "问包邮",
-    urge_shipping: "催发货", ask_logistics: "查物流", ask_invoice: "问发票", ask_payment: "问支付",
-    change_order: "改订单", request_return: "申请退货", ask_refund_progress: "问退款进度",
-    report_problem: "反馈问题", complain: "投诉", request_human: "要求人工", out_of_scope: "无关问题",
-    nlu_fallback: "未识别"
-  };
   var JOB_STATES = { queued: "排队中", training: "训练中", evaluating: "评估中",
     deployed: "已完成", refused: "已完成", failed: "失败" };
   var NEW_INTENT = "__new__";
   var INTENT_NAME = /^[a-z][a-z0-9_]*$/;
   var JOB_KEY = "shopbot.trainer.job";
 
-  function $(id) { return document.getElementById(id); }
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
-  function has(map, key) { return Object.prototype.hasOwnProperty.call(map, key); }
+  var D = window.ShopbotDesk;
+  var INTENTS = D.INTENTS;  // 意图名 → 中文
+  var $ = D.$, el = D.el, clear = D.clear, has = D.has, toast = D.toast, errorOf = D.errorOf;
+  var api = D.createApi({
+    unauthorized: onUnauthorized,
+    forbidden: function () { showForbidden(me); }
+  });
+
   function intentLabel(name) { return has(INTENTS, name) ? INTENTS[name] : ""; }
   function reasonText(code) { return has(REASONS, code) ? REASONS[code] : String(code); }
   function num(x, digits) { return typeof x === "number" && isFinite(x) ? x.toFixed(digits === undefined ? 3 : digits) : "-"; }
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
   function when(ts) {
     if (typeof ts !== "number" || ts <= 0) return "";
-    var d = new Date(ts * 1000), now = new Date();
-    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
-    if (d.toDateString() === now.toDateString()) return "今天 " + hm;
-    return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
-  }
-
-  var toastTimer = null;
-  function toast(text) {
-    var t = $("toast");
-    t.textContent = text;
-    t.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { t.hidden = true; }, 3000);
-  }
-
-  // -- API ---------------------------------------------------------------------------
-  function api(method, path, body) {
-    var options = { method: method, credentials: "same-origin", headers: {} };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (res.status === 401 && path !== "/api/login") onUnauthorized();
-        if (res.status === 403) showForbidden(me);
-        return { ok: res.ok, status: res.status, data: data };
-      });
-    }, function () {
-      return { ok: false, status: 0, data: { error: "网络错误,请检查连接" } };
-    });
-  }
-  function errorOf(res, fallback) {
-    return (res && res.data && typeof res.data.error === "string" && res.data.error) || fallback || "操作失败";
+    return D.timeLabel(ts, false, "今天 ");
   }
 
   // -- 状态 ---------------------------------------------------------------------------
@@ -96,9 +49,7 @@
     me = null;
     stopPolling();
     hideAll();
-    $("userbox").hidden = true;
-    $("login-view").hidden = false;
-    setTimeout(function () { $("login-username").focus(); }, 0);
+    D.showLoginView();
   }
   function showUser(user) {
     $("userbox").hidden = false;
@@ -126,38 +77,11 @@
     resumeJob();
   }
   function onUnauthorized() {
-    if (me) {
-      showLogin();
-      $("login-error").textContent = "登录已过期,请重新登录";
-    }
+    if (me) D.sessionExpired(showLogin);
   }
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var username = $("login-username").value.trim();
-    var password = $("login-password").value;
-    var errorBox = $("login-error");
-    errorBox.textContent = "";
-    if (!username || !password) {
-      errorBox.textContent = "请输入用户名和密码";
-      return;
-    }
-    var button = $("login-submit");
-    button.disabled = true;
-    api("POST", "/api/login", { username: username, password: password }).then(function (res) {
-      button.disabled = false;
-      if (res.ok && res.data && res.data.username) {
-        $("login-password").value = "";
-        enter(res.data);
-      } else {
-        errorBox.textContent = errorOf(res, "登录失败");
-      }
-    });
-  });
-
-  $("logout").addEventListener("click", function () {
-    api("POST", "/api/logout").then(function () { showLogin(); });
-  });
+  D.bindLoginForm(api, enter);
+  D.bindLogout(api, showLogin);
 
   // -- 意图 ---------------------------------------------------------------------------
   function loadIntents() {
@@ -538,8 +462,5 @@
   });
 
   // -- 启动 ------------------------------------------------------------------------------
-  api("GET", "/api/me").then(function (res) {
-    if (res.ok && res.data && res.data.username) enter(res.data);
-    else showLogin();
-  });
+  D.start(api, enter, showLogin);
 })();

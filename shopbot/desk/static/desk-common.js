@@ -1,0 +1,145 @@
+/* 客服工作台与训练台共用的代码:意图中文名、DOM 小工具、提示条、API 请求、登录/退出流程。
+ * 只暴露一个全局对象 window.ShopbotDesk。
+ * 安全:文字一律用 textContent 插入,不使用 innerHTML。
+ * (widget.js 是给店铺页面嵌入的独立脚本,不依赖本文件。)
+ */
+(function (global) {
+  "use strict";
+
+  // 意图名 → 中文说明(工作台摘要与训练台共用)。
+  var INTENTS = Object.freeze({
+    greet: "打招呼", goodbye: "告别", affirm: "肯定", deny: "否定", inform: "提供信息",
+    ask_stock: "问库存", ask_shelf_life: "问保质期", ask_product_info: "问商品信息",
+    ask_recommendation: "求推荐", bargain: "议价", hesitate: "犹豫", ask_courier: "问快递",
+    ask_ship_time: "问发货时间", ask_delivery_time: "问到货时间", ask_free_shipping: "问包邮",
+    urge_shipping: "催发货", ask_logistics: "查物流", ask_invoice: "问发票", ask_payment: "问支付",
+    change_order: "改订单", request_return: "申请退货", ask_refund_progress: "问退款进度",
+    report_problem: "反馈问题", complain: "投诉", request_human: "要求人工", out_of_scope: "无关问题",
+    nlu_fallback: "未识别"
+  });
+
+  // -- DOM 小工具 -----------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+  function has(map, key) { return Object.prototype.hasOwnProperty.call(map, key); }
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  // 时间戳(秒)→ "时:分[:秒]";不是今天的加上 "X月X日 ",是今天的加上 todayPrefix。
+  function timeLabel(ts, withSeconds, todayPrefix) {
+    var d = new Date(ts * 1000), now = new Date();
+    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes()) + (withSeconds ? ":" + pad(d.getSeconds()) : "");
+    if (d.toDateString() === now.toDateString()) return (todayPrefix || "") + hm;
+    return (d.getMonth() + 1) + "月" + d.getDate() + "日 " + hm;
+  }
+
+  var toastTimer = null;
+  function toast(text) {
+    var t = $("toast");
+    t.textContent = text;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { t.hidden = true; }, 3000);
+  }
+
+  // -- API ---------------------------------------------------------------------------
+  // 返回 api(method, path, body) → Promise<{ok, status, data}>,不会失败。
+  // hooks.unauthorized():登录以外的请求得到 401 时调用;hooks.forbidden():得到 403 时调用。
+  function createApi(hooks) {
+    hooks = hooks || {};
+    return function api(method, path, body) {
+      var options = { method: method, credentials: "same-origin", headers: {} };
+      if (body !== undefined) {
+        options.headers["Content-Type"] = "application/json";
+        options.body = JSON.stringify(body);
+      }
+      return fetch(path, options).then(function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+          if (res.status === 401 && path !== "/api/login" && hooks.unauthorized) hooks.unauthorized();
+          if (res.status === 403 && hooks.forbidden) hooks.forbidden();
+          return { ok: res.ok, status: res.status, data: data };
+        });
+      }, function () {
+        return { ok: false, status: 0, data: { error: "网络错误,请检查连接" } };
+      });
+    };
+  }
+  function errorOf(res, fallback) {
+    return (res && res.data && typeof res.data.error === "string" && res.data.error) || fallback || "操作失败";
+  }
+
+  // -- 登录 ---------------------------------------------------------------------------
+  // 显示登录卡片(页面自己的视图由调用方先隐藏)。
+  function showLoginView() {
+    $("userbox").hidden = true;
+    $("login-view").hidden = false;
+    setTimeout(function () { $("login-username").focus(); }, 0);
+  }
+  // 会话过期:回到登录卡片并说明原因。
+  function sessionExpired(showLogin) {
+    showLogin();
+    $("login-error").textContent = "登录已过期,请重新登录";
+  }
+  // 登录表单:成功后清空密码并调用 onLogin(user)。
+  function bindLoginForm(api, onLogin) {
+    $("login-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      var username = $("login-username").value.trim();
+      var password = $("login-password").value;
+      var errorBox = $("login-error");
+      errorBox.textContent = "";
+      if (!username || !password) {
+        errorBox.textContent = "请输入用户名和密码";
+        return;
+      }
+      var button = $("login-submit");
+      button.disabled = true;
+      api("POST", "/api/login", { username: username, password: password }).then(function (res) {
+        button.disabled = false;
+        if (res.ok && res.data && res.data.username) {
+          $("login-password").value = "";
+          onLogin(res.data);
+        } else {
+          errorBox.textContent = errorOf(res, "登录失败");
+        }
+      });
+    });
+  }
+  // 退出按钮:服务器答复后调用 onLogout()。
+  function bindLogout(api, onLogout) {
+    $("logout").addEventListener("click", function () {
+      api("POST", "/api/logout").then(function () { onLogout(); });
+    });
+  }
+  // 启动:已登录调用 onUser(user),否则 onGuest()。
+  function start(api, onUser, onGuest) {
+    api("GET", "/api/me").then(function (res) {
+      if (res.ok && res.data && res.data.username) onUser(res.data);
+      else onGuest();
+    });
+  }
+
+  global.ShopbotDesk = Object.freeze({
+    INTENTS: INTENTS,
+    $: $,
+    el: el,
+    clear: clear,
+    has: has,
+    pad: pad,
+    timeLabel: timeLabel,
+    toast: toast,
+    createApi: createApi,
+    errorOf: errorOf,
+    showLoginView: showLoginView,
+    sessionExpired: sessionExpired,
+    bindLoginForm: bindLoginForm,
+    bindLogout: bindLogout,
+    start: start
+  });
+})(window);
