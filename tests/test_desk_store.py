@@ -126,3 +126,11 @@ def test_passwords_are_stored_hashed(db_url):
     with store.engine.connect() as conn:
         stored = conn.execute(sa.select(users.c.password_hash)).scalar()
     assert "correct horse" not in stored and stored.startswith("scrypt$")
+
+
+def test_the_latest_messages_come_oldest_first_and_only_that_many(db_url):
+    store = DeskStore(db_url)
+    chat = store.create_conversation(None)
+    for n in range(6):
+        store.add_message(chat.id, "buyer", f"消息{n}")
+    assert [m.text for m in store.latest(chat.id, 3)] == ["消息3", "消息4", "消息5"]

@@ -223,23 +223,24 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         return response.json({"message": message.as_dict(),
                               "confirmed_breaches": [b.__dict__ for b in breaches]})
 
-    @app.post("/api/conversations/<conversation_id>/hand-back")
-    @login_required()
-    async def hand_back(request: Request, conversation_id: str):
+    async def _agent_step(request: Request, conversation_id: str, step: str):
+        """hand_back / close: the agent's own chat moves on, or a 409 saying why not."""
         try:
-            conversation = await request.app.ctx.service.hand_back(conversation_id, request.ctx.user["username"])
+            conversation = await getattr(request.app.ctx.service, step)(
+                conversation_id, request.ctx.user["username"])
         except states.TransitionError as error:
             return _json_error(str(error), 409)
         return response.json(conversation.as_dict())
 
+    @app.post("/api/conversations/<conversation_id>/hand-back")
+    @login_required()
+    async def hand_back(request: Request, conversation_id: str):
+        return await _agent_step(request, conversation_id, "hand_back")
+
     @app.post("/api/conversations/<conversation_id>/close")
     @login_required()
     async def close(request: Request, conversation_id: str):
-        try:
-            conversation = await request.app.ctx.service.close(conversation_id, request.ctx.user["username"])
-        except states.TransitionError as error:
-            return _json_error(str(error), 409)
-        return response.json(conversation.as_dict())
+        return await _agent_step(request, conversation_id, "close")
 
     @app.get("/api/quick-replies")
     @login_required()

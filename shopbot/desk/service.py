@@ -129,8 +129,10 @@ class DeskService:
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
 
     def _fallbacks_in_a_row(self, conversation_id: str) -> int:
+        """Bot replies that were fallbacks, counting back from now (runs on every reply)."""
         count = 0
-        for message in reversed(self.store.transcript(conversation_id)):
+        window = 4 * max(self.triggers.fallbacks_in_a_row, 1)
+        for message in reversed(self.store.latest(conversation_id, window)):
             if message.sender == "buyer":
                 continue
             if message.sender == "bot" and message.text in self.fallback_texts:

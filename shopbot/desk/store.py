@@ -224,6 +224,13 @@ class DeskStore:
             ).order_by(messages.c.id)).all()
         return [_message(r) for r in rows]
 
+    def latest(self, conversation_id: str, limit: int) -> List[Message]:
+        """The last `limit` messages, oldest first (cheap: for per-message checks)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(messages).where(messages.c.conversation_id == conversation_id)
+                                .order_by(messages.c.id.desc()).limit(limit)).all()
+        return [_message(r) for r in reversed(rows)]
+
     # -- agents and sessions -----------------------------------------------------------
     def add_user(self, username: str, password: str, role: str = "agent") -> None:
         if role not in ROLES:
