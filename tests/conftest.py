@@ -19,6 +19,19 @@ BIN = Path(sys.executable).parent
 SAMPLE_NOW = "2026-11-23T12:00:00+08:00"
 
 
+# What a project needs to train and to answer: the rest is code, installed in the venv.
+ASSISTANT_FILES = ("data", "shop", "domain.yml", "config.yml")
+
+
+def copy_project(dest: Path, names=ASSISTANT_FILES) -> Path:
+    """A private copy of the project's files, for tests that label, train or deploy."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, dest / name)
+    return dest
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -148,11 +161,7 @@ class ProjectStack:
     """
 
     def __init__(self, tmp: Path):
-        self.dir = tmp / "project"
-        self.dir.mkdir()
-        for name in ("data", "shop", "domain.yml", "config.yml", "endpoints.yml", "credentials.yml"):
-            source = ROOT / name
-            (shutil.copytree if source.is_dir() else shutil.copy)(source, self.dir / name)
+        self.dir = copy_project(tmp / "project", ASSISTANT_FILES + ("endpoints.yml", "credentials.yml"))
         (self.dir / "tests").mkdir()
         shutil.copy(ROOT / "tests" / "nlu_test.yml", self.dir / "tests" / "nlu_test.yml")
         (self.dir / "models").mkdir()

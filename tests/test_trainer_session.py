@@ -9,7 +9,7 @@ import uuid
 import requests
 
 from shopbot.training.retrain import compare, train_candidate
-from tests.conftest import BIN, MODEL
+from tests.conftest import BIN, MODEL, copy_project
 from tests.replies import responses_matching
 
 WRONG = "推荐个好看的电视剧"  # chit-chat the shipped model takes for a product recommendation
@@ -50,13 +50,7 @@ def test_flag_label_retrain_deploy_and_the_running_bot_answers_correctly(project
 
 
 def test_a_mislabelled_batch_is_refused_by_the_gate_naming_the_intents_that_got_worse(tmp_path, project_root):
-    import shutil
-
-    project = tmp_path / "project"
-    project.mkdir()
-    for name in ("data", "shop", "domain.yml", "config.yml"):
-        source = project_root / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, project / name)
+    project = copy_project(tmp_path / "project")
     # A trainer's batch that labels every payment question as an invoice question.
     payment = project / "data" / "nlu" / "payment.yml"
     payment.write_text(payment.read_text(encoding="utf-8").replace("- intent: ask_payment", "- intent: ask_invoice"),

@@ -8,6 +8,8 @@ import pytest
 
 from shopbot.training.examples import add_examples, existing_examples
 
+from tests.conftest import copy_project
+
 CLI = Path(sys.executable).parent / "shopbot"
 
 
@@ -63,12 +65,7 @@ def test_unusable_examples_are_refused_with_a_reason(nlu_dir, intent, text):
 
 
 def project_copy(project_root, tmp_path):
-    copy = tmp_path / "project"
-    copy.mkdir()
-    for name in ("data", "domain.yml", "config.yml", "shop"):
-        source = project_root / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, copy / name)
-    return copy
+    return copy_project(tmp_path / "project")
 
 
 def test_the_command_adds_once_and_refuses_the_same_text_again(project_root, tmp_path):
