@@ -2,8 +2,10 @@
 
     python bench/faults.py --rasa-url http://127.0.0.1:5005 --desk-url http://127.0.0.1:8000 \
         [-n 5000] [--seed 1] [--secret $DESK_SECRET] [--agent alice:password]
-    make bench-faults     (no URLs: starts make run-cluster's topology as bench/load.py
-                           does, with an agent of its own, and stops it afterwards)
+    make bench-faults     (no URLs: starts make run-cluster's topology with an agent of its
+                           own, runs the hostile inputs, then the fault drills: a Rasa
+                           replica killed, a desk replica restarted, the action server
+                           killed and PostgreSQL restarted, each under load)
 
 Sends N generated cases (shopbot.hostile) to Rasa's REST channel, the desk's
 buyer WebSocket and its agent/trainer APIs, then prints the cases per kind, the
@@ -47,6 +49,8 @@ def main(argv=None) -> int:
                         help="USER:PASSWORD of a desk agent (optional)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--ws-connections", type=int, default=8)
+    parser.add_argument("--drill-buyers", type=int, default=20, help="buyers per fault drill (cluster only)")
+    parser.add_argument("--drill-turns", type=int, default=10, help="messages per buyer per drill")
     args = parser.parse_args(argv)
     if bool(args.rasa_url) != bool(args.desk_url):
         parser.error("give both --rasa-url and --desk-url (servers you run), or neither (start the cluster)")
@@ -56,27 +60,55 @@ def main(argv=None) -> int:
 
 
 def with_cluster(args) -> int:
-    """The cluster of `make run-cluster`, started and stopped the way bench/load.py does."""
-    import signal
-    import subprocess
+    """The cluster of `make run-cluster`: hostile inputs, then the fault drills."""
+    from shopbot.cluster import Cluster
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import load  # bench/load.py
-
-    env = dict(os.environ, DESK_PORT=os.environ.get("DESK_PORT", "8000"),
-               RASA_PORT=os.environ.get("RASA_PORT", "5005"), ACTIONS_PORT=os.environ.get("ACTIONS_PORT", "5055"))
-    cluster = load.start_cluster(env)
+    cluster = Cluster(Path(__file__).resolve().parent.parent / "var" / "bench-faults-cluster",
+                      desk_port=int(os.environ.get("DESK_PORT", "8000")),
+                      rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+                      actions_port=int(os.environ.get("ACTIONS_PORT", "5055")))
+    cluster.start()
     try:
-        subprocess.run([sys.executable, "-m", "shopbot.cli", "user", "add", "faults-agent", "--password",
-                        "faults-agent-pass"], cwd=load.ROOT, env=dict(env, DESK_DB_URL=load._cluster_db_url()),
-                       check=True, capture_output=True)
-        args.rasa_url = f"http://127.0.0.1:{env['RASA_PORT']}"
-        args.desk_url = f"http://127.0.0.1:{env['DESK_PORT']}"
+        cluster.add_user("faults-agent", "faults-agent-pass")
+        args.rasa_url, args.desk_url = cluster.rasa_url, cluster.desk_url
         args.agent = args.agent or "faults-agent:faults-agent-pass"
-        return run(args)
+        status = run(args)
+        return run_drills(cluster, args) or status
     finally:
-        os.killpg(cluster.pid, signal.SIGINT)
-        cluster.wait(timeout=60)
+        cluster.stop()
+
+
+def run_drills(cluster, args) -> int:
+    """Each fault of issue 6 under load, at full size; exit 1 if a message was lost."""
+    import signal
+
+    from shopbot.cluster import ensure_postgres_running, restart_postgres
+    from shopbot.fault_drill import drill
+
+    agent = tuple(args.agent.split(":", 1))
+    rasa, desk = f"rasa-{cluster.rasa_replicas[0]}", f"desk-{cluster.desk_replicas[0]}"
+    faults = [
+        ("no fault", None, None),
+        ("rasa replica killed", lambda: cluster.kill(rasa, signal.SIGKILL), rasa),
+        ("desk replica restarted", lambda: cluster.kill(desk, signal.SIGTERM), desk),
+        ("action server killed", lambda: cluster.kill("actions", signal.SIGKILL), "actions"),
+        ("PostgreSQL restarted", restart_postgres, None),
+    ]
+    print(f"\nfault drills: {args.drill_buyers} buyers x {args.drill_turns} messages each, fault after 5 s")
+    failed = False
+    for name, fault, process in faults:
+        old_pid = cluster.pid(process) if process else None
+        try:
+            report = asyncio.run(drill(cluster.desk_url, args.secret, agent, fault, buyers=args.drill_buyers,
+                                       turns=args.drill_turns, fault_at=5.0, pace=0.5))
+        finally:
+            ensure_postgres_running()
+        print("  " + report.line(name))
+        failed |= bool(report.lost or report.duplicated or report.unanswered or report.unanswered_stored)
+        if process:
+            print(f"  {process} back after {cluster.wait_restarted(process, old_pid):.1f} s")
+    print(f"drills_failed={'yes' if failed else 'no'}")
+    return 1 if failed else 0
 
 
 def run(args) -> int:

@@ -17,9 +17,7 @@ import asyncio
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -33,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shopbot import config  # noqa: E402
+from shopbot.buyer_sim import SimulatedAgent  # noqa: E402
+from shopbot.cluster import Cluster  # noqa: E402
 from shopbot.desk.signing import sign  # noqa: E402
 
 ACCOUNTS = ["tb_lily", "tb_wang88", "小鱼儿2019", "tb_chen_mama", "吃货阿强", "tb_zhou77", "sunny_day", "老李爱坚果"]
@@ -101,29 +101,6 @@ async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
 
 
 # -- through the desk ----------------------------------------------------------------------------
-class Agent:
-    """Claims handed-off chats, answers once, hands them back."""
-
-    def __init__(self, http, desk_url):
-        self.http, self.desk_url = http, desk_url
-
-    async def run(self, deadline):
-        while time.monotonic() < deadline + 5:
-            try:
-                async with self.http.get(f"{self.desk_url}/api/queue") as response:
-                    waiting = (await response.json()).get("waiting", [])
-                for chat in waiting:
-                    async with self.http.post(f"{self.desk_url}/api/conversations/{chat['id']}/claim") as r:
-                        if r.status != 200:
-                            continue
-                    await self.http.post(f"{self.desk_url}/api/conversations/{chat['id']}/messages",
-                                         json={"text": "亲,我是人工客服,已经为您备注处理啦"})
-                    await self.http.post(f"{self.desk_url}/api/conversations/{chat['id']}/hand-back")
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-
-
 async def desk_buyer(http, desk_url, secret, stats, deadline, interval, record):
     ws_url = desk_url.replace("http", "ws", 1) + "/ws/buyer"
     while time.monotonic() < deadline:
@@ -220,7 +197,7 @@ async def main_async(args) -> int:
                 return 2
             desk_record: Dict[str, List[str]] = {}
             agent_deadline = time.monotonic() + args.desk_duration
-            agent = asyncio.ensure_future(Agent(agent_http, args.desk_url).run(agent_deadline))
+            agent = asyncio.ensure_future(SimulatedAgent(agent_http, args.desk_url).run(agent_deadline + 5))
             desk_stats = await run_phase("desk", args.buyers, args.desk_duration, args.rate,
                                          lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
                                                                     s, d, i, desk_record))
@@ -244,24 +221,6 @@ async def main_async(args) -> int:
     return 0
 
 
-def start_cluster(env) -> subprocess.Popen:
-    log = (ROOT / "var" / "bench-cluster.log").open("w")
-    process = subprocess.Popen([str(ROOT / "scripts" / "run_cluster.sh")], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    import requests
-
-    for _ in range(480):
-        if process.poll() is not None:
-            raise SystemExit("error: the cluster did not start; see var/bench-cluster.log")
-        try:
-            if requests.get(f"http://127.0.0.1:{env['DESK_PORT']}/health", timeout=1).ok:
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("error: the cluster did not come up in 4 minutes; see var/bench-cluster.log")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=20)
@@ -276,25 +235,16 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     cluster = None
     if not args.no_cluster:
-        env = dict(os.environ, DESK_PORT=os.environ.get("DESK_PORT", "8000"),
-                   RASA_PORT=os.environ.get("RASA_PORT", "5005"), ACTIONS_PORT=os.environ.get("ACTIONS_PORT", "5055"))
-        cluster = start_cluster(env)
-        subprocess.run([sys.executable, "-m", "shopbot.cli", "user", "add", args.agent, "--password",
-                        args.agent_password], cwd=ROOT, env=dict(env, DESK_DB_URL=_cluster_db_url()),
-                       check=True, capture_output=True)
+        cluster = Cluster(ROOT / "var" / "bench-load-cluster", desk_port=int(os.environ.get("DESK_PORT", "8000")),
+                          rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+                          actions_port=int(os.environ.get("ACTIONS_PORT", "5055"))).start()
+        cluster.add_user(args.agent, args.agent_password)
+        args.desk_url, args.rasa_url = cluster.desk_url, cluster.rasa_url
     try:
         return asyncio.run(main_async(args))
     finally:
         if cluster is not None:
-            os.killpg(cluster.pid, signal.SIGINT)
-            cluster.wait(timeout=60)
-
-
-def _cluster_db_url() -> str:
-    user = os.environ.get("POSTGRES_USER", "postgres")
-    password = os.environ.get("POSTGRES_PASSWORD", "")
-    host, port = os.environ.get("POSTGRES_HOST", "127.0.0.1"), os.environ.get("POSTGRES_PORT", "5432")
-    return f"postgresql://{user}{':' + password if password else ''}@{host}:{port}/{os.environ.get('POSTGRES_DB', 'shopbot')}"
+            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 # The production topology as plain processes (what docker-compose.yml runs):
 # nginx in front of two desks (:8000) and two Rasa replicas (:5005), one action
 # server, this machine's PostgreSQL (trackers, desk, shop data) and Redis (lock
-# store, desk pub/sub). Ctrl-C stops everything it started.
+# store, desk pub/sub). Like compose's `restart: unless-stopped`, a process that
+# dies is started again (logged in $RUN/logs/supervisor.log); its current pid is
+# in $RUN/pids/<name>.pid, which the fault tests use. Ctrl-C stops everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=.venv/bin
-RUN=var/cluster
-mkdir -p "$RUN/logs"
+BIN=$PWD/.venv/bin
+RUN=${CLUSTER_DIR:-var/cluster}
+mkdir -p "$RUN/logs" "$RUN/pids"
+RUN=$(cd "$RUN" && pwd)
 
 export POSTGRES_HOST=${POSTGRES_HOST:-127.0.0.1} POSTGRES_PORT=${POSTGRES_PORT:-5432}
 export POSTGRES_USER=${POSTGRES_USER:-postgres} POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-}
@@ -20,8 +23,11 @@ PG_URL="postgresql://${POSTGRES_USER}${POSTGRES_PASSWORD:+:$POSTGRES_PASSWORD}@$
 export SHOP_DB_URL="$PG_URL/$POSTGRES_DB" DESK_DB_URL="$PG_URL/$POSTGRES_DB"
 export TRACKER_STORE_URL="$PG_URL/$POSTGRES_TRACKER_DB"
 export REDIS_URL="redis://${REDIS_HOST}:${REDIS_PORT}/0"
-RASA_REPLICAS=(5011 5012)
-DESK_REPLICAS=(8001 8002)
+# A replica killed mid-message leaves its conversation's lock ticket behind; Rasa's
+# default keeps it 60 s, longer than the desk waits. One message takes well under 10 s.
+export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-10}
+read -r -a RASA_REPLICAS <<<"${RASA_REPLICA_PORTS:-5011 5012}"
+read -r -a DESK_REPLICAS <<<"${DESK_REPLICA_PORTS:-8001 8002}"
 
 for service in "PostgreSQL:$POSTGRES_HOST:$POSTGRES_PORT" "Redis:$REDIS_HOST:$REDIS_PORT"; do
   IFS=: read -r name host port <<<"$service"
@@ -47,6 +53,32 @@ stop_all() {
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
+supervise() {  # name, log, command...: run it, and start it again whenever it dies
+  local name=$1 log=$2
+  shift 2
+  (
+    child= quick_exits=0
+    trap '[ -n "$child" ] && kill "$child" 2>/dev/null; wait; exit 0' TERM
+    while true; do
+      started=$SECONDS
+      "$@" >>"$log" 2>&1 &
+      child=$!
+      echo "$child" >"$RUN/pids/$name.pid"
+      wait "$child"
+      status=$?
+      # Dying within 10 s of starting, three times running, is a broken setup, not a crash.
+      if (( SECONDS - started < 10 )); then quick_exits=$((quick_exits + 1)); else quick_exits=0; fi
+      if (( quick_exits >= 3 )); then
+        echo "$(date '+%F %T') $name keeps failing at start (status $status); giving up" >>"$RUN/logs/supervisor.log"
+        exit 1
+      fi
+      echo "$(date '+%F %T') $name (pid $child) exited with status $status; starting it again" >>"$RUN/logs/supervisor.log"
+      sleep 1
+    done
+  ) &
+  pids+=($!)
+}
+
 wait_for() {  # url, name, pid, log
   for _ in $(seq 1 240); do
     curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
@@ -56,29 +88,27 @@ wait_for() {  # url, name, pid, log
   echo "error: $2 did not answer within 2 minutes; see $4" >&2; return 1
 }
 
-"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$RUN/logs/actions.log" 2>&1 &
-pids+=($!); wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
+supervise actions "$RUN/logs/actions.log" "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
 for port in "${RASA_REPLICAS[@]}"; do
-  "$BIN/rasa" run --enable-api --model models/shopbot.tar.gz --endpoints endpoints.production.yml \
-    --credentials credentials.yml --port "$port" >"$RUN/logs/rasa-$port.log" 2>&1 &
-  pids+=($!)
+  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "$BIN/rasa" run --enable-api --model models/shopbot.tar.gz \
+    --endpoints endpoints.production.yml --credentials credentials.yml --port "$port"
 done
 for port in "${RASA_REPLICAS[@]}"; do
   wait_for "http://127.0.0.1:$port/status" "Rasa replica $port" "${pids[-1]}" "$RUN/logs/rasa-$port.log" || exit 1
 done
 for port in "${DESK_REPLICAS[@]}"; do
-  DESK_PORT=$port RASA_URL="http://127.0.0.1:$RASA_PORT" "$BIN/python" -m shopbot.desk >"$RUN/logs/desk-$port.log" 2>&1 &
-  pids+=($!)
+  supervise "desk-$port" "$RUN/logs/desk-$port.log" \
+    env DESK_PORT="$port" RASA_URL="http://127.0.0.1:$RASA_PORT" "$BIN/python" -m shopbot.desk
   wait_for "http://127.0.0.1:$port/health" "desk replica $port" "${pids[-1]}" "$RUN/logs/desk-$port.log" || exit 1
 done
 
-NGINX_CONF="$PWD/$RUN/nginx.conf"
-sed -e "s#@RUN@#$PWD/$RUN#g" -e "s#@RASA_PORT@#$RASA_PORT#g" -e "s#@DESK_PORT@#$DESK_PORT#g" \
+NGINX_CONF="$RUN/nginx.conf"
+sed -e "s#@RUN@#$RUN#g" -e "s#@RASA_PORT@#$RASA_PORT#g" -e "s#@DESK_PORT@#$DESK_PORT#g" \
     -e "s#@RASA_UPSTREAMS@#$(printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s; ' "${RASA_REPLICAS[@]}")#" \
     -e "s#@DESK_UPSTREAMS@#$(printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s; ' "${DESK_REPLICAS[@]}")#" \
     deploy/nginx.conf.template >"$NGINX_CONF"
-nginx -c "$NGINX_CONF" -p "$PWD/$RUN" -g "daemon off;" >"$RUN/logs/nginx.out" 2>&1 &
-pids+=($!)
+supervise nginx "$RUN/logs/nginx.out" nginx -c "$NGINX_CONF" -p "$RUN" -g "daemon off;"
 wait_for "http://127.0.0.1:$DESK_PORT/health" "nginx" "${pids[-1]}" "$RUN/logs/nginx.out" || exit 1
 
 cat <<MSG
@@ -91,5 +121,5 @@ The cluster is running (2 Rasa replicas, 1 action server, 2 desks, PostgreSQL, R
 Press Ctrl-C to stop everything.
 MSG
 wait -n "${pids[@]}"
-echo "error: a process of the cluster stopped unexpectedly; see $RUN/logs/" >&2
+echo "error: a process of the cluster keeps failing; see $RUN/logs/supervisor.log" >&2
 exit 1

@@ -1,17 +1,30 @@
-"""Rasa's REST channel, answering 400 instead of 500 to a body that is not a JSON object.
+"""Rasa's REST channel, with status codes the desk can act on.
 
-Rasa 3.6's RestInput calls `request.json.get(...)`, so a body of `[]`, `"x"`,
-`null` or nothing at all raised AttributeError and came back as a 500. Same
-name ("rest"), so the URL stays /webhooks/rest/webhook; credentials.yml names
-this class instead of the built-in one.
+Rasa 3.6's RestInput has two habits a caller cannot work with:
+- a body that is not a JSON object (`[]`, `"x"`, `null`, nothing), or whose
+  sender, message or metadata have the wrong type, failed somewhere inside
+  Rasa: here it is a 400 saying what is wrong;
+- when processing failed (the tracker store or lock store unreachable, say
+  while PostgreSQL restarts) it logged the error and answered 200 with no
+  replies, which looks exactly like a bot with nothing to say. Here it is a
+  503: the message was not processed, so the desk can send it again (Rasa
+  saves the tracker last, so a failed message left nothing behind).
+Same name ("rest"), so the URL stays /webhooks/rest/webhook; credentials.yml
+names this class instead of the built-in one. The `?stream=true` variant is
+not offered: nothing of ours uses it.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
+
+logger = logging.getLogger(__name__)
 
 
 def _body(request: Request) -> Dict[Text, Any]:
@@ -21,15 +34,49 @@ def _body(request: Request) -> Dict[Text, Any]:
     return body
 
 
+def _text(value: Any, field: str, required: bool) -> Optional[Text]:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise InvalidUsage(f"'{field}' must be a string")
+    # A lone surrogate ("\ud800") is valid JSON but not text: it cannot be stored or logged.
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
 class RestInput(RasaRestInput):
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return _body(req).get("sender", None)
+        return _text(_body(req).get("sender"), "sender", required=False)
 
     def _extract_message(self, req: Request) -> Optional[Text]:
-        return _body(req).get("message", None)
+        return _text(_body(req).get("message"), "message", required=True)
 
     def _extract_input_channel(self, req: Request) -> Text:
-        return _body(req).get("input_channel") or self.name()
+        return _text(_body(req).get("input_channel"), "input_channel", required=False) or self.name()
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        return _body(request).get("metadata", None)
+        metadata = _body(request).get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise InvalidUsage("'metadata' must be an object")
+        return metadata
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request):
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            collector = CollectingOutputChannel()
+            message = UserMessage(self._extract_message(request), collector, await self._extract_sender(request),
+                                  input_channel=self._extract_input_channel(request),
+                                  metadata=self.get_metadata(request))
+            try:
+                await on_new_message(message)
+            except Exception:  # noqa: BLE001 - any failure means "not processed"; say so
+                logger.exception("could not process a message of %s", message.sender_id)
+                return response.json({"error": "the message could not be processed; send it again"}, status=503)
+            return response.json(collector.messages)
+
+        return webhook

@@ -134,3 +134,29 @@ def test_the_latest_messages_come_oldest_first_and_only_that_many(db_url):
     for n in range(6):
         store.add_message(chat.id, "buyer", f"消息{n}")
     assert [m.text for m in store.latest(chat.id, 3)] == ["消息3", "消息4", "消息5"]
+
+
+def test_a_message_arriving_while_postgresql_restarts_is_stored_once_it_is_back():
+    """Real PostgreSQL, stopped for a moment: the store waits for it instead of failing."""
+    import sqlalchemy as sa
+
+    from shopbot.cluster import pg_ctlcluster, ensure_postgres_running
+
+    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text("drop database if exists shopbot_store_restart_test"))
+        conn.execute(sa.text("create database shopbot_store_restart_test"))
+    admin.dispose()
+    store = DeskStore("postgresql://postgres@127.0.0.1:5432/shopbot_store_restart_test")
+    chat = store.create_conversation("tb_lily")
+    try:
+        assert pg_ctlcluster("stop").returncode == 0
+        threading.Timer(1.5, lambda: pg_ctlcluster("start")).start()
+        began = time.monotonic()
+        stored = store.add_message(chat.id, "buyer", "还有货吗", client_id="c1")
+        assert time.monotonic() - began >= 1.0  # it really had to wait
+    finally:
+        ensure_postgres_running()
+    assert [(m.text, m.client_id) for m in store.transcript(chat.id)] == [("还有货吗", "c1")]
+    assert stored.id == store.transcript(chat.id)[0].id
+    store.engine.dispose()

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "desk_session"
 _app_numbers = itertools.count(1)
+DRAIN_SECONDS = 25  # longer than one message can take (Rasa's timeout and retries)
 
 
 def _json_error(message: str, status: int, **extra: Any):
@@ -67,6 +68,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     app.config.REQUEST_MAX_SIZE = 256 * 1024
     app.ctx.cfg = cfg
     app.ctx.hub = hub
+    app.ctx.in_flight = set()  # buyers' messages being handled now
 
     @app.before_server_start
     async def start(app_: Sanic, _loop) -> None:
@@ -97,6 +99,13 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             agent_hours=policy.agent_hours_text(),
             own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
         app_.ctx.shop_name = policy.shop_name
+
+    @app.before_server_stop
+    async def drain(app_: Sanic, _loop) -> None:
+        """A restart finishes the buyers' messages it is handling before it exits."""
+        give_up_at = time.monotonic() + DRAIN_SECONDS
+        while app_.ctx.in_flight and time.monotonic() < give_up_at:
+            await asyncio.wait(set(app_.ctx.in_flight), timeout=give_up_at - time.monotonic())
 
     @app.after_server_stop
     async def stop(app_: Sanic, _loop) -> None:
@@ -329,7 +338,12 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                 return
             client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
             current = ctx.store.conversation(conversation.id)
-            stored = await ctx.service.buyer_message(current, data.get("text"), client_id)
+            # The message is handled to the end even if this socket or this desk goes away
+            # meanwhile (a restart drains it): the answer reaches the buyer's next socket.
+            handling = asyncio.ensure_future(ctx.service.buyer_message(current, data.get("text"), client_id))
+            ctx.in_flight.add(handling)
+            handling.add_done_callback(ctx.in_flight.discard)
+            stored = await asyncio.shield(handling)
             await ws.send(json.dumps({"type": "ack", "client_id": client_id, "id": stored.id}))
 
         await _pump(ctx.hub, channel, ws, on_message, queue=live)

@@ -1,20 +1,31 @@
 """Talking to Rasa: the REST channel for messages, the tracker API for pause/resume."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import asyncio
+from typing import Any, Dict, List, Optional, Sequence
 
 import aiohttp
+
+# Rasa answered "not processed" (our REST channel's 503), or the balancer found no
+# replica (502/504): the message never reached a tracker, so sending it again is safe.
+RETRYABLE_STATUSES = {502, 503, 504}
 
 
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer (down, restarting, or too slow)."""
 
+    def __init__(self, message: str, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float = 20.0, token: Optional[str] = None):
+    def __init__(self, base_url: str, timeout_seconds: float = 20.0, token: Optional[str] = None,
+                 retry_delays: Sequence[float] = (0.5, 1.0, 2.0)):
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self.params = {"token": token} if token else {}
+        self.retry_delays = tuple(retry_delays)
         self._session: Optional[aiohttp.ClientSession] = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -27,9 +38,21 @@ class RasaClient:
             await self._session.close()
 
     async def send(self, conversation_id: str, text: str, account: Optional[str]) -> List[Dict[str, Any]]:
+        """The bot's replies; a replica dying or a store blinking is retried a few times.
+
+        A timeout is not retried: Rasa may still be working on the message, and a
+        second copy would be processed twice.
+        """
         body: Dict[str, Any] = {"sender": conversation_id, "message": text}
         body["metadata"] = {"account": account} if account else {}
-        return await self._post("/webhooks/rest/webhook", body)
+        for delay in self.retry_delays + (None,):
+            try:
+                return await self._post("/webhooks/rest/webhook", body)
+            except RasaUnavailable as error:
+                if delay is None or not error.retryable:
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def pause(self, conversation_id: str) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}])
@@ -41,7 +64,16 @@ class RasaClient:
         try:
             async with self._client().post(self.base_url + path, json=body, params=self.params) as response:
                 if response.status >= 400:
-                    raise RasaUnavailable(f"Rasa answered {response.status} on {path}")
+                    raise RasaUnavailable(f"Rasa answered {response.status} on {path}",
+                                          retryable=response.status in RETRYABLE_STATUSES)
                 return await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except asyncio.TimeoutError as error:  # first: aiohttp's read timeouts are connection errors too
+            raise RasaUnavailable(f"Rasa did not answer in time: {error!r}") from error
+        except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as error:
+            # Refused (down) or dropped before an answer (killed mid-message). A dropped
+            # message may have been saved by the dead replica only if it died after saving,
+            # in the last instant before answering; we accept that rare duplicate in Rasa's
+            # tracker rather than leave the buyer without a bot.
+            raise RasaUnavailable(f"Rasa is not reachable: {error}", retryable=True) from error
+        except aiohttp.ClientError as error:
             raise RasaUnavailable(f"Rasa is not reachable: {error}") from error

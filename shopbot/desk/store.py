@@ -13,11 +13,12 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shopbot.desk import states
 
@@ -128,6 +129,29 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt_hex)).split("$")[2], digest_hex)
 
 
+# PostgreSQL restarting (an upgrade, a failover) is waited out for about 10 s.
+DB_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)
+
+
+def outlasts_db_restarts(method):
+    """Retry a store call while the database cannot be reached, instead of failing it.
+
+    A restart of PostgreSQL takes a few seconds; failing every message in that
+    window would hand chats to people for nothing. The wait blocks the desk's
+    event loop, which the database's absence would stall anyway. Only
+    OperationalError (refused, dropped) is retried: a constraint or a bug is not.
+    """
+    @wraps(method)
+    def wrapper(self, *args, **kwargs):
+        for delay in DB_RETRY_DELAYS:
+            try:
+                return method(self, *args, **kwargs)
+            except OperationalError:
+                time.sleep(delay)
+        return method(self, *args, **kwargs)
+    return wrapper
+
+
 class DeskStore:
     def __init__(self, db_url: str):
         if db_url.startswith("sqlite:///"):
@@ -136,6 +160,7 @@ class DeskStore:
         metadata.create_all(self.engine)
 
     # -- conversations ------------------------------------------------------------
+    @outlasts_db_restarts
     def create_conversation(self, account: Optional[str]) -> Conversation:
         now = time.time()
         conversation_id = secrets.token_urlsafe(18)
@@ -145,12 +170,14 @@ class DeskStore:
                 "created_at": now, "updated_at": now})
         return self.conversation(conversation_id)
 
+    @outlasts_db_restarts
     def conversation(self, conversation_id: str) -> Optional[Conversation]:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(conversations).where(
                 conversations.c.id == conversation_id)).first()
         return _conversation(row) if row else None
 
+    @outlasts_db_restarts
     def transition(self, conversation_id: str, action: str, *, agent: Optional[str] = None,
                    expect_agent: Optional[str] = None, **fields: Any) -> Conversation:
         """Move a conversation along the state machine, atomically.
@@ -181,6 +208,7 @@ class DeskStore:
             raise states.TransitionError(f"cannot {action}: the conversation is {current.state}{owner}")
         return current
 
+    @outlasts_db_restarts
     def queue(self) -> List[Conversation]:
         """Waiting chats, most urgent first, then longest waiting."""
         with self.engine.connect() as conn:
@@ -190,6 +218,7 @@ class DeskStore:
         return sorted(waiting, key=lambda c: (PRIORITY_RANK.get(c.priority or "normal", 1),
                                               c.waiting_since or 0))
 
+    @outlasts_db_restarts
     def active(self, agent: Optional[str] = None) -> List[Conversation]:
         query = sa.select(conversations).where(conversations.c.state == states.AGENT)
         if agent:
@@ -198,6 +227,7 @@ class DeskStore:
             return [_conversation(r) for r in conn.execute(query.order_by(conversations.c.updated_at))]
 
     # -- messages -------------------------------------------------------------------
+    @outlasts_db_restarts
     def add_message(self, conversation_id: str, sender: str, text: str,
                     payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
                     author: Optional[str] = None) -> Message:
@@ -214,9 +244,10 @@ class DeskStore:
                     (messages.c.conversation_id == conversation_id)
                     & (messages.c.client_id == client_id))).first()
             return _message(existing, duplicate=True)
-        with self.engine.connect() as conn:
-            return _message(conn.execute(sa.select(messages).where(messages.c.id == new_id)).first())
+        return Message(new_id, conversation_id, sender, row["text"], payload or None, client_id, author,
+                       row["created_at"])
 
+    @outlasts_db_restarts
     def transcript(self, conversation_id: str, after_id: int = 0) -> List[Message]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(messages).where(
@@ -224,6 +255,7 @@ class DeskStore:
             ).order_by(messages.c.id)).all()
         return [_message(r) for r in rows]
 
+    @outlasts_db_restarts
     def latest(self, conversation_id: str, limit: int) -> List[Message]:
         """The last `limit` messages, oldest first (cheap: for per-message checks)."""
         with self.engine.connect() as conn:
@@ -242,6 +274,7 @@ class DeskStore:
             conn.execute(users.insert(), {"username": username, "role": role,
                                           "password_hash": hash_password(password)})
 
+    @outlasts_db_restarts
     def login(self, username: str, password: str, ttl_seconds: float = 12 * 3600) -> Optional[str]:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
@@ -253,6 +286,7 @@ class DeskStore:
                                              "expires_at": time.time() + ttl_seconds})
         return token
 
+    @outlasts_db_restarts
     def session_user(self, token: Optional[str]) -> Optional[Dict[str, str]]:
         if not token:
             return None
@@ -264,6 +298,7 @@ class DeskStore:
             ).first()
         return {"username": row.username, "role": row.role} if row else None
 
+    @outlasts_db_restarts
     def logout(self, token: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(sessions.delete().where(sessions.c.token == token))

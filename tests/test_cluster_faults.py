@@ -1,0 +1,85 @@
+"""Faults of the production topology, under load: short drills of `make bench-faults`.
+
+A private `make run-cluster` (nginx, two desks, two Rasa replicas, one action
+server, this machine's PostgreSQL and Redis) on free ports with databases of
+its own. Buyers behave like the widget (reconnect, resend what was not
+acknowledged); a simulated agent serves what is handed off. After each fault
+the desk's stored transcripts must hold every message once, each answered.
+"""
+import asyncio
+import signal
+
+import pytest
+import requests
+
+from shopbot.cluster import Cluster, ensure_postgres_running, restart_postgres
+from shopbot.fault_drill import drill
+from tests.conftest import DESK_SECRET, SAMPLE_NOW
+
+AGENT = ("drill-agent", "drill-agent-pass")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    running = Cluster.on_free_ports(tmp_path_factory.mktemp("cluster"), database="shopbot_fault_tests",
+                                    env={"DESK_SECRET": DESK_SECRET, "SHOP_NOW": SAMPLE_NOW,
+                                         "TF_CPP_MIN_LOG_LEVEL": "2"})
+    running.drop_databases()
+    running.start()
+    running.add_user(*AGENT)
+    yield running
+    running.stop()
+
+
+def run_drill(cluster, fault, **kwargs):
+    return asyncio.run(drill(cluster.desk_url, DESK_SECRET, AGENT, fault, **kwargs))
+
+
+def assert_nothing_lost(report):
+    assert report.lost == 0 and report.duplicated == 0, report
+    assert report.unanswered == 0 and report.unanswered_stored == 0, report
+
+
+def test_the_cluster_answers_through_both_desks_without_faults(cluster):
+    report = run_drill(cluster, None, buyers=4, turns=3)
+    assert_nothing_lost(report)
+    assert report.answered_by_bot == report.messages, report
+    assert cluster.restarts() == []
+
+
+def test_killing_a_rasa_replica_under_load_loses_nothing_and_the_other_replica_answers(cluster):
+    victim = f"rasa-{cluster.rasa_replicas[0]}"
+    old_pid = cluster.pid(victim)
+    report = run_drill(cluster, lambda: cluster.kill(victim, signal.SIGKILL), fault_at=3.0)
+    print(report.line("rasa replica killed"))
+    assert_nothing_lost(report)
+    # The bot kept answering: messages caught inside the dead replica were sent to the other one.
+    assert report.answered_by_bot == report.messages, report
+    assert cluster.wait_restarted(victim, old_pid) > 0
+    assert requests.get(cluster.health_url(victim), timeout=10).ok
+
+
+def test_restarting_a_desk_replica_reconnects_its_buyers_and_keeps_transcripts_whole(cluster):
+    victim = f"desk-{cluster.desk_replicas[0]}"
+    old_pid = cluster.pid(victim)
+    report = run_drill(cluster, lambda: cluster.kill(victim, signal.SIGTERM), fault_at=3.0)
+    print(report.line("desk replica restarted"))
+    assert report.reconnects > 0, "no buyer was on the restarted desk: the drill proved nothing"
+    assert_nothing_lost(report)
+    assert report.answered_by_bot == report.messages, report
+    cluster.wait_restarted(victim, old_pid)
+
+
+def test_restarting_postgresql_under_load_loses_nothing_and_nothing_crashes(cluster):
+    before = list(cluster.restarts())
+    try:
+        report = run_drill(cluster, restart_postgres, fault_at=3.0)
+    finally:
+        ensure_postgres_running()
+    print(report.line("PostgreSQL restarted"))
+    assert_nothing_lost(report)
+    assert report.fault_seconds > 0
+    assert cluster.restarts() == before, "a process died when PostgreSQL restarted"
+    after = run_drill(cluster, None, buyers=2, turns=2)  # and afterwards all is normal
+    assert_nothing_lost(after)
+    assert after.answered_by_bot == after.messages, after

@@ -1,0 +1,80 @@
+"""The desk's Rasa client: what it sends again, and what it must never send twice."""
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from shopbot.cluster import free_port
+from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
+
+REPLY = [{"recipient_id": "c1", "text": "亲,有货的哦"}]
+
+
+class FlakyRasa:
+    """A REST channel that answers `statuses` in turn (then 200), counting every request."""
+
+    def __init__(self, statuses, delay=0.0):
+        self.statuses, self.delay, self.requests = list(statuses), delay, 0
+
+    async def webhook(self, request):
+        self.requests += 1
+        await asyncio.sleep(self.delay)
+        status = self.statuses.pop(0) if self.statuses else 200
+        return web.json_response(REPLY if status == 200 else {"error": "x"}, status=status)
+
+
+async def talk(rasa: FlakyRasa, timeout=5.0):
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    client = RasaClient(f"http://127.0.0.1:{port}", timeout_seconds=timeout, retry_delays=(0.01, 0.01))
+    try:
+        return await client.send("c1", "有货吗", "tb_lily")
+    finally:
+        await client.close()
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_message_rasa_did_not_process_is_sent_again_and_answered(status):
+    rasa = FlakyRasa([status])
+    assert asyncio.run(talk(rasa)) == REPLY
+    assert rasa.requests == 2
+
+
+def test_after_the_retries_rasa_counts_as_unavailable():
+    rasa = FlakyRasa([503, 503, 503])
+    with pytest.raises(RasaUnavailable):
+        asyncio.run(talk(rasa))
+    assert rasa.requests == 3
+
+
+def test_an_error_that_may_have_processed_the_message_is_not_repeated():
+    rasa = FlakyRasa([500])
+    with pytest.raises(RasaUnavailable):
+        asyncio.run(talk(rasa))
+    assert rasa.requests == 1
+
+
+def test_a_slow_rasa_is_not_sent_a_second_copy():
+    rasa = FlakyRasa([], delay=1.0)
+    with pytest.raises(RasaUnavailable):
+        asyncio.run(talk(rasa, timeout=0.3))
+    assert rasa.requests == 1
+
+
+def test_nobody_listening_is_retried_then_reported():
+    client = RasaClient(f"http://127.0.0.1:{free_port()}", retry_delays=(0.01,))
+
+    async def send():
+        try:
+            return await client.send("c1", "在吗", None)
+        finally:
+            await client.close()
+
+    with pytest.raises(RasaUnavailable) as error:
+        asyncio.run(send())
+    assert error.value.retryable
