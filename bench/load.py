@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
-import statistics
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import aiohttp
 
@@ -31,9 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shopbot import config  # noqa: E402
-from shopbot.buyer_sim import SimulatedAgent  # noqa: E402
+from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
 from shopbot.cluster import Cluster  # noqa: E402
-from shopbot.desk.signing import sign  # noqa: E402
 
 ACCOUNTS = ["tb_lily", "tb_wang88", "小鱼儿2019", "tb_chen_mama", "吃货阿强", "tb_zhou77", "sunny_day", "老李爱坚果"]
 CONVERSATIONS = [
@@ -101,70 +98,29 @@ async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
 
 
 # -- through the desk ----------------------------------------------------------------------------
-async def desk_buyer(http, desk_url, secret, stats, deadline, interval, record):
-    ws_url = desk_url.replace("http", "ws", 1) + "/ws/buyer"
+async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
+    """Conversations through the desk, one after another, as the widget holds them."""
     while time.monotonic() < deadline:
-        account = random.choice(ACCOUNTS)
-        ts = int(time.time())
+        buyer = SimulatedBuyer(http, desk_url, random.choice(ACCOUNTS), secret)
+        crowd.append(buyer)
         try:
-            async with http.ws_connect(ws_url, heartbeat=30) as ws:
-                await ws.send_str(json.dumps({"type": "hello", "account": account, "ts": ts,
-                                              "sig": sign(account, ts, secret)}))
-                welcome = json.loads((await ws.receive(timeout=10)).data)
-                conversation = welcome["conversation_id"]
-                sent: List[str] = []
-                record[conversation] = sent
-                for text in random.choice(CONVERSATIONS):
-                    if time.monotonic() >= deadline:
-                        break
-                    client_id = uuid.uuid4().hex
-                    began = time.monotonic()
-                    await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": text}))
-                    sent.append(client_id)
-                    stats.sent += 1
-                    answered = await _await_answer(ws, began + 30)
-                    if answered is None:
-                        stats.errors += 1
-                    else:
-                        stats.latencies.append(answered - began)
-                        if text == "转人工":
-                            stats.handoffs += 1
-                    await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
-        except (aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
+            for text in random.choice(CONVERSATIONS):
+                if time.monotonic() >= deadline:
+                    break
+                began = time.monotonic()
+                stats.sent += 1
+                turn = await buyer.say(text, timeout=30)
+                if turn.answer is None:
+                    stats.errors += 1
+                else:
+                    stats.latencies.append(turn.seconds)
+                    stats.handoffs += text == "转人工"
+                await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
+        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, KeyError, ValueError):
             stats.errors += 1
             await asyncio.sleep(0.5)
-
-
-async def _await_answer(ws, give_up_at) -> Optional[float]:
-    """The time the first bot/agent/system message after our message arrived."""
-    acked = False
-    while time.monotonic() < give_up_at:
-        try:
-            frame = await ws.receive(timeout=max(0.1, give_up_at - time.monotonic()))
-        except asyncio.TimeoutError:
-            return None
-        if frame.type != aiohttp.WSMsgType.TEXT:
-            return None
-        event = json.loads(frame.data)
-        if event.get("type") == "ack":
-            acked = True
-        elif event.get("type") == "message" and event["message"]["sender"] in ("bot", "agent", "system"):
-            if acked or event["message"]["sender"] != "buyer":
-                return time.monotonic()
-    return None
-
-
-async def check_desk(http, desk_url, record) -> Dict[str, int]:
-    lost = duplicated = 0
-    for conversation, client_ids in record.items():
-        async with http.get(f"{desk_url}/api/conversations/{conversation}") as response:
-            messages = (await response.json())["messages"]
-        stored = [m["client_id"] for m in messages if m["sender"] == "buyer"]
-        for client_id in client_ids:
-            count = stored.count(client_id)
-            lost += count == 0
-            duplicated += max(0, count - 1)
-    return {"lost": lost, "duplicated": duplicated, "conversations": len(record)}
+        finally:
+            await buyer.close()
 
 
 # -- orchestration -----------------------------------------------------------------------------------
@@ -195,14 +151,15 @@ async def main_async(args) -> int:
                 print(f"error: the simulated agent cannot log in ({login.status}); "
                       f"create it: shopbot user add {args.agent}", file=sys.stderr)
                 return 2
-            desk_record: Dict[str, List[str]] = {}
+            crowd: List[SimulatedBuyer] = []
             agent_deadline = time.monotonic() + args.desk_duration
-            agent = asyncio.ensure_future(SimulatedAgent(agent_http, args.desk_url).run(agent_deadline + 5))
+            agent = asyncio.ensure_future(SimulatedAgent(agent_http, args.desk_url).run(agent_deadline + 5, every=1.0))
             desk_stats = await run_phase("desk", args.buyers, args.desk_duration, args.rate,
                                          lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
-                                                                    s, d, i, desk_record))
+                                                                    s, d, i, crowd))
             agent.cancel()
-            desk_check = await check_desk(agent_http, args.desk_url, desk_record)
+            stored = await check_transcripts(agent_http, args.desk_url, crowd)
+            desk_check = {"lost": stored.lost, "duplicated": stored.duplicated}
 
     rasa_fig, desk_fig = rasa_stats.summary(), desk_stats.summary()
     print(f"{args.buyers} concurrent buyers, offered {args.rate:.0f} msg/s; "

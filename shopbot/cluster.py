@@ -95,9 +95,10 @@ class Cluster:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGINT)
+        # TERM, not INT: a shell started from a background job ignores SIGINT and cannot trap it.
+        self.process.terminate()
         try:
-            self.process.wait(timeout=60)
+            self.process.wait(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()

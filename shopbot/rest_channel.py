@@ -24,6 +24,8 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from shopbot import rasa_speedups
+
 logger = logging.getLogger(__name__)
 
 
@@ -60,6 +62,8 @@ class RestInput(RasaRestInput):
         return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        # Rasa builds the channel once, at start-up: the one hook we own in its process.
+        rasa_speedups.apply()
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

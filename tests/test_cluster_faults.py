@@ -83,3 +83,26 @@ def test_restarting_postgresql_under_load_loses_nothing_and_nothing_crashes(clus
     after = run_drill(cluster, None, buyers=2, turns=2)  # and afterwards all is normal
     assert_nothing_lost(after)
     assert after.answered_by_bot == after.messages, after
+
+
+def test_stopping_the_cluster_stops_every_process_it_started(cluster):
+    """Last in this module: Ctrl-C (or TERM) must not leave a replica running, nor restart one."""
+    import os
+
+    pids = {p.stem: int(p.read_text()) for p in (cluster.run_dir / "pids").glob("*.pid")}
+    restarts_before = list(cluster.restarts())
+    cluster.stop()
+    alive = [name for name, pid in pids.items() if _alive(pid)]
+    assert alive == [], f"still running after stop: {alive}"
+    assert cluster.restarts() == restarts_before, "a supervisor restarted a process while stopping"
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in pids.values())
+
+
+def _alive(pid):
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

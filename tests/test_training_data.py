@@ -1,7 +1,6 @@
 """The training data and the test split follow the rules that keep the NLU honest."""
 from pathlib import Path
 
-import pytest
 import yaml
 
 from shopbot.nlu.text_normalizer import normalize_text

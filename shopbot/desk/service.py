@@ -16,7 +16,7 @@ from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, conversation_channel
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
 from shopbot.desk.store import Conversation, DeskStore, Message
-from shopbot.desk.triggers import Trigger, Triggers
+from shopbot.desk.triggers import Triggers
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,8 @@ class DeskService:
             await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
                                 handoff.get("summary") or {}, pause_rasa=False)
             return
-        trigger = self.triggers.on_fallbacks(self._fallbacks_in_a_row(conversation.id))
+        said_fallback = any((r.get("text") or "") in self.fallback_texts for r in replies)
+        trigger = said_fallback and self.triggers.on_fallbacks(self._fallbacks_in_a_row(conversation.id))
         if trigger:
             await self.hand_off(conversation, trigger.reason, trigger.priority,
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)

@@ -156,7 +156,10 @@ class DeskStore:
     def __init__(self, db_url: str):
         if db_url.startswith("sqlite:///"):
             Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(db_url, future=True, pool_pre_ping=True)
+        # No pool_pre_ping (a round trip before every query): a connection that died with a
+        # database restart fails with OperationalError, which outlasts_db_restarts retries
+        # on a fresh one.
+        self.engine = sa.create_engine(db_url, future=True)
         metadata.create_all(self.engine)
 
     # -- conversations ------------------------------------------------------------
