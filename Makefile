@@ -30,7 +30,8 @@ help:
 	@echo "make run    - set up, train if needed, start the assistant"
 	@echo "make test   - set up, train if needed, run every test and the NLU gate"
 	@echo "make shell  - chat with the assistant in this terminal"
-	@echo "make bench  - benchmarks (bench-nlu, bench-train)"
+	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-load, bench-faults)"
+	@echo "make run-cluster - the production topology as plain processes"
 
 ## setup: Debian packages, and the virtualenv with Rasa 3.6 and everything the
 ## project uses, from our pins.

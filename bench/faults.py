@@ -1,4 +1,4 @@
-"""Hostile inputs against running servers: the full version of tests/test_hostile_inputs.py.
+"""Hostile inputs and fault drills: the full versions of test_hostile_inputs and test_cluster_faults.
 
     python bench/faults.py --rasa-url http://127.0.0.1:5005 --desk-url http://127.0.0.1:8000 \
         [-n 5000] [--seed 1] [--secret $DESK_SECRET] [--agent alice:password]

@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from shopbot import rasa_speedups
+from shopbot import rasa_patches
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         # Rasa builds the channel once, at start-up: the one hook we own in its process.
-        rasa_speedups.apply()
+        rasa_patches.apply()
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @webhook.route("/", methods=["GET"])

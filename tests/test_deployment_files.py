@@ -31,3 +31,13 @@ def test_the_topology_has_two_rasa_and_two_desk_replicas_behind_nginx(project_ro
     assert services["desk"]["deploy"]["replicas"] == 2
     assert {"postgres", "redis", "action-server", "nginx"} <= set(services)
     assert "endpoints.production.yml" in services["rasa"]["command"]
+
+
+def test_a_process_that_dies_is_restarted_as_run_cluster_does(project_root):
+    services = compose(project_root)["services"]
+    for name in ("rasa", "action-server", "desk", "nginx"):
+        assert services[name].get("restart") == "unless-stopped", name
+    # A killed replica's conversation lock must expire before the desk gives up on Rasa (20 s).
+    assert int(services["rasa"]["environment"]["TICKET_LOCK_LIFETIME"]) < 20
+    script = (project_root / "scripts" / "run_cluster.sh").read_text()
+    assert "TICKET_LOCK_LIFETIME:-10" in script

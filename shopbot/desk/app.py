@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "desk_session"
 _app_numbers = itertools.count(1)
-DRAIN_SECONDS = 25  # longer than one message can take (Rasa's timeout and retries)
+DRAIN_SECONDS = 30  # longer than one message can take (Rasa's 20 s timeout and 7.5 s of retries)
 
 
 def _json_error(message: str, status: int, **extra: Any):

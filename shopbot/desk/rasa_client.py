@@ -21,7 +21,7 @@ class RasaUnavailable(RuntimeError):
 
 class RasaClient:
     def __init__(self, base_url: str, timeout_seconds: float = 20.0, token: Optional[str] = None,
-                 retry_delays: Sequence[float] = (0.5, 1.0, 2.0)):
+                 retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0)):
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self.params = {"token": token} if token else {}

@@ -1,0 +1,103 @@
+"""Our changes to Rasa: cheaper action-response checks, tracker store errors surfacing, locks freed."""
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from shopbot import rasa_patches
+
+
+@pytest.fixture
+def action():
+    rasa_patches.apply()
+    return RemoteAction("action_stock", EndpointConfig("http://127.0.0.1:1/webhook"))
+
+
+def test_a_well_formed_action_response_passes(action):
+    good = {"events": [{"event": "slot", "name": "product", "value": "芒果干"}],
+            "responses": [{"text": "亲,芒果干有货的哦", "buttons": []}]}
+    assert action._validate_action_result(good) is True
+
+
+@pytest.mark.parametrize("bad", [
+    {"events": "not a list", "responses": []},
+    {"events": [{"no_event_key": 1}], "responses": []},
+    {"events": [], "responses": "nope"},
+])
+def test_a_malformed_action_response_is_refused_with_rasas_explanation(action, bad):
+    with pytest.raises(ValidationError) as error:
+        action._validate_action_result(bad)
+    assert "Failed to validate Action server response" in error.value.message
+
+
+class UnreachableTrackerStore:
+    """A primary store whose database is down."""
+    domain = None
+    event_broker = None
+
+    async def retrieve(self, sender_id):
+        raise ConnectionError("PostgreSQL is restarting")
+
+    async def save(self, tracker):
+        raise ConnectionError("PostgreSQL is restarting")
+
+
+def test_a_tracker_store_outage_fails_the_message_instead_of_forgetting_the_conversation():
+    import asyncio
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    rasa_patches.apply()
+    store = FailSafeTrackerStore(UnreachableTrackerStore())
+    with pytest.raises(ConnectionError):  # not None: Rasa would start the chat afresh
+        asyncio.run(store.retrieve("buyer-1"))
+    with pytest.raises(ConnectionError):  # not saved in this replica's memory
+        asyncio.run(store.save(DialogueStateTracker("buyer-1", [])))
+    assert store._fallback_tracker_store is None
+
+
+def test_a_lock_left_by_a_dead_replica_is_taken_once_it_expires():
+    """Two tickets expiring together left Rasa's waiter waiting forever."""
+    import asyncio
+    import time
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    rasa_patches.apply()
+    store = InMemoryLockStore()
+    store.issue_ticket("buyer-1", 0.5)  # the dead replica's: never released
+
+    async def next_message():
+        began = time.monotonic()
+        async with store.lock("buyer-1", lock_lifetime=0.5, wait_time_in_seconds=0.3):
+            return time.monotonic() - began
+
+    waited = asyncio.run(asyncio.wait_for(next_message(), timeout=5))
+    assert 0.3 <= waited < 3
+    left = store.get_lock("buyer-1")
+    assert left is None or not left.tickets  # released, so the next message does not wait
+
+
+def test_messages_of_one_conversation_still_take_turns():
+    import asyncio
+
+    from rasa.core.lock_store import InMemoryLockStore
+
+    rasa_patches.apply()
+    store = InMemoryLockStore()
+    inside, most_inside = 0, 0
+
+    async def handle():
+        nonlocal inside, most_inside
+        async with store.lock("buyer-1", lock_lifetime=30, wait_time_in_seconds=0.05):
+            inside += 1
+            most_inside = max(most_inside, inside)
+            await asyncio.sleep(0.1)
+            inside -= 1
+
+    async def three_at_once():
+        await asyncio.gather(handle(), handle(), handle())
+
+    asyncio.run(three_at_once())
+    assert most_inside == 1
