@@ -61,12 +61,18 @@ def main(argv=None) -> int:
 
 def with_cluster(args) -> int:
     """The cluster of `make run-cluster`: hostile inputs, then the fault drills."""
+    import secrets
+
     from shopbot.cluster import Cluster
 
+    # A secret of its own, as in production: the hostile "signed with the development
+    # default" cases must then be refused.
+    args.secret = secrets.token_hex(16)
     cluster = Cluster(Path(__file__).resolve().parent.parent / "var" / "bench-faults-cluster",
                       desk_port=int(os.environ.get("DESK_PORT", "8000")),
                       rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-                      actions_port=int(os.environ.get("ACTIONS_PORT", "5055")))
+                      actions_port=int(os.environ.get("ACTIONS_PORT", "5055")),
+                      env={"DESK_SECRET": args.secret})
     cluster.start()
     try:
         cluster.add_user("faults-agent", "faults-agent-pass")

@@ -52,14 +52,14 @@ class SimulatedBuyer:
         delay = 0.25
         while True:
             try:
-                ws = await self.http.ws_connect(self.ws_url, heartbeat=30)
+                ws = await self.http.ws_connect(self.ws_url)
                 ts = int(time.time())
                 hello = {"type": "hello", "conversation_id": self.conversation_id,
                          "after": max(self._seen, default=0)}
                 if self.account:
                     hello.update(account=self.account, ts=ts, sig=sign(self.account, ts, self.secret))
                 await ws.send_str(json.dumps(hello))
-                frame = await ws.receive(timeout=15)
+                frame = await asyncio.wait_for(ws.receive(), 15)
                 welcome = json.loads(frame.data) if frame.type == aiohttp.WSMsgType.TEXT else {}
                 if welcome.get("type") != "welcome":
                     await ws.close()
@@ -96,7 +96,7 @@ class SimulatedBuyer:
                     await self._ws.send_str(json.dumps({"type": "message", "client_id": turn.client_id,
                                                         "text": text}))
                     sent = True
-                frame = await self._ws.receive(timeout=max(0.1, give_up_at - time.monotonic()))
+                frame = await asyncio.wait_for(self._ws.receive(), max(0.1, give_up_at - time.monotonic()))
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     self._ws = None  # closed: reconnect on the next pass
                     continue

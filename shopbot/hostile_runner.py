@@ -168,7 +168,7 @@ class HostileRunner:
     async def _ws_open(self, http: aiohttp.ClientSession, hello: Dict[str, Any]):
         ws = await http.ws_connect(self.ws_url, max_msg_size=0)
         await ws.send_str(json.dumps(hello))
-        msg = await ws.receive(timeout=30)
+        msg = await asyncio.wait_for(ws.receive(), 30)
         if msg.type != aiohttp.WSMsgType.TEXT:
             return ws, None
         return ws, json.loads(msg.data)
@@ -179,7 +179,7 @@ class HostileRunner:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+                msg = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 return False
             if msg.type != aiohttp.WSMsgType.TEXT:
@@ -194,7 +194,7 @@ class HostileRunner:
     async def _drain(ws, events: List[Dict[str, Any]], quiet: float = 0.3) -> None:
         while True:
             try:
-                msg = await ws.receive(timeout=quiet)
+                msg = await asyncio.wait_for(ws.receive(), quiet)
             except asyncio.TimeoutError:
                 return
             if msg.type != aiohttp.WSMsgType.TEXT:
@@ -304,7 +304,7 @@ class HostileRunner:
                 await ws.send_str(frame.get("data") or json.dumps({"type": "message", "text": "大" * (frame["size"] // 3 + 1)}))
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline:
-                msg = await ws.receive(timeout=max(0.1, deadline - time.monotonic()))
+                msg = await asyncio.wait_for(ws.receive(), max(0.1, deadline - time.monotonic()))
                 if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING,
                                 aiohttp.WSMsgType.ERROR):
                     closed = True

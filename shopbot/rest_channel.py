@@ -27,6 +27,7 @@ from sanic.request import Request
 from shopbot import rasa_patches
 
 logger = logging.getLogger(__name__)
+MAX_SENDER_LENGTH = 255  # the SQL tracker store's sender_id column
 
 
 def _body(request: Request) -> Dict[Text, Any]:
@@ -47,7 +48,10 @@ def _text(value: Any, field: str, required: bool) -> Optional[Text]:
 
 class RestInput(RasaRestInput):
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return _text(_body(req).get("sender"), "sender", required=False)
+        sender = _text(_body(req).get("sender"), "sender", required=False)
+        if sender is not None and len(sender) > MAX_SENDER_LENGTH:
+            raise InvalidUsage(f"'sender' must be at most {MAX_SENDER_LENGTH} characters")
+        return sender
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         return _text(_body(req).get("message"), "message", required=True)

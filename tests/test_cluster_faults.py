@@ -14,6 +14,8 @@ import requests
 
 from shopbot.cluster import Cluster, ensure_postgres_running, restart_postgres
 from shopbot.fault_drill import drill
+from shopbot.hostile import generate
+from shopbot.hostile_runner import HostileRunner, split
 from tests.conftest import DESK_SECRET, SAMPLE_NOW
 
 AGENT = ("drill-agent", "drill-agent-pass")
@@ -83,6 +85,16 @@ def test_restarting_postgresql_under_load_loses_nothing_and_nothing_crashes(clus
     after = run_drill(cluster, None, buyers=2, turns=2)  # and afterwards all is normal
     assert_nothing_lost(after)
     assert after.answered_by_bot == after.messages, after
+
+
+def test_hostile_inputs_against_the_production_stores_break_nothing(cluster):
+    """PostgreSQL enforces what SQLite does not (column lengths): the same hostile cases, here."""
+    report = asyncio.run(HostileRunner(cluster.rasa_url, cluster.desk_url, DESK_SECRET, agent=AGENT,
+                                       concurrency=2, ws_connections=2).run(*split(generate(400, 6))))
+    problems = [str(p) for p in report.problems if p.what in ("server_error", "no_answer", "leak",
+                                                               "broken_socket", "injection", "exception")]
+    assert not problems, "\n".join(problems)
+    assert report.survived
 
 
 def test_stopping_the_cluster_stops_every_process_it_started(cluster):

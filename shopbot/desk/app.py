@@ -7,6 +7,7 @@ and WebSocket (/ws/agent). Agent endpoints answer 401 without a valid session.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import itertools
 import json
@@ -51,6 +52,18 @@ def _scrub(value: Any) -> Any:
     if isinstance(value, list):
         return [_scrub(v) for v in value]
     return value
+
+
+def _client_id(value: Any) -> Optional[str]:
+    """The widget's id for a message, as stored (64 characters at most).
+
+    A longer one (no widget sends it) is replaced by its SHA-256, not cut: two
+    different ids must not become one, or the second message would be taken
+    for a resend of the first.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    return value if len(value) <= 64 else hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
 
 
 def _load_domain_responses(domain_path: Path) -> Dict[str, list]:
@@ -100,15 +113,22 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
         app_.ctx.shop_name = policy.shop_name
 
-    @app.before_server_stop
-    async def drain(app_: Sanic, _loop) -> None:
-        """A restart finishes the buyers' messages it is handling before it exits."""
+    async def drain(app_: Sanic) -> None:
+        """Finish the buyers' messages being handled: their answers are stored and published."""
         give_up_at = time.monotonic() + DRAIN_SECONDS
         while app_.ctx.in_flight and time.monotonic() < give_up_at:
             await asyncio.wait(set(app_.ctx.in_flight), timeout=give_up_at - time.monotonic())
 
+    @app.before_server_stop
+    async def drain_while_sockets_are_open(app_: Sanic, _loop) -> None:
+        """A restart first answers on the buyers' own sockets, before closing them."""
+        await drain(app_)
+
     @app.after_server_stop
     async def stop(app_: Sanic, _loop) -> None:
+        # A message read while Sanic was closing the connections: answered through the
+        # hub, which reaches the buyer's next socket on another desk.
+        await drain(app_)
         await app_.ctx.rasa.close()
         await app_.ctx.hub.stop()
 
@@ -336,7 +356,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                 return
             if not isinstance(data, dict) or data.get("type") != "message":
                 return
-            client_id = data.get("client_id") if isinstance(data.get("client_id"), str) else None
+            client_id = _client_id(data.get("client_id"))
             current = ctx.store.conversation(conversation.id)
             # The message is handled to the end even if this socket or this desk goes away
             # meanwhile (a restart drains it): the answer reaches the buyer's next socket.
