@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from shopbot import config  # noqa: E402
 from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
 from shopbot.cluster import Cluster  # noqa: E402
+from shopbot.fault_drill import ACCOUNTS  # noqa: E402
 
-ACCOUNTS = ["tb_lily", "tb_wang88", "小鱼儿2019", "tb_chen_mama", "吃货阿强", "tb_zhou77", "sunny_day", "老李爱坚果"]
 CONVERSATIONS = [
     ["在吗", "这个芒果干还有货吗", "保质期多久", "新疆包邮吗", "好的谢谢"],
     ["你好", "能便宜点吗", "再便宜5块我就拍", "有优惠券吗", "我再考虑考虑"],

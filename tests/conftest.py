@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from shopbot.cluster import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "shopbot.tar.gz"
@@ -31,11 +32,6 @@ def copy_project(dest: Path, names=ASSISTANT_FILES) -> Path:
         (shutil.copytree if source.is_dir() else shutil.copy)(source, dest / name)
     return dest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 360) -> None:
