@@ -4,7 +4,10 @@
     python bench/load.py --no-cluster --desk-url ... --rasa-url ...   (servers you run)
 
 Buyers play multi-turn conversations from the manual's situations, paced so the
-whole crowd offers --rate messages/s. Some ask for a person; a simulated agent
+whole crowd offers --rate messages/s. Each buyer waits for the answer, then
+types the next line after a random pause (exponential, so the crowd's messages
+arrive as independent buyers' do, not in lockstep: 20 buyers started together
+and paced alike would all send at the same instant, a burst no shop sees). Some ask for a person; a simulated agent
 claims, answers and hands back. Reply latency is from sending a message to the
 first answer to it. Afterwards every conversation is checked against the stores
 (the desk's transcripts, Rasa's trackers): a message sent but not stored once is
@@ -63,12 +66,30 @@ class Stats:
                 "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": self.errors, "handoffs": self.handoffs}
 
 
+class Pacer:
+    """When a buyer sends next: a Poisson process of mean gap `interval` per buyer.
+
+    The schedule runs on regardless of reply latency (a late reply only makes
+    the next line go out at once), so the crowd offers the asked-for rate.
+    """
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self.next_at = time.monotonic() + random.expovariate(1.0 / interval)
+
+    async def wait(self) -> None:
+        await asyncio.sleep(max(0.0, self.next_at - time.monotonic()))
+        self.next_at = max(self.next_at, time.monotonic() - self.interval) + random.expovariate(1.0 / self.interval)
+
+
 # -- bare Rasa ---------------------------------------------------------------------------------
 async def rasa_buyer(http, rasa_url, stats, deadline, interval, sent_by_sender):
+    pacer = Pacer(interval)
     while time.monotonic() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
         account = random.choice(ACCOUNTS)
         for text in random.choice(CONVERSATIONS):
+            await pacer.wait()
             if time.monotonic() >= deadline:
                 return
             began = time.monotonic()
@@ -83,7 +104,6 @@ async def rasa_buyer(http, rasa_url, stats, deadline, interval, sent_by_sender):
             except Exception:
                 stats.errors += 1
             stats.sent += 1
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
 
 
 async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
@@ -100,14 +120,15 @@ async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
 # -- through the desk ----------------------------------------------------------------------------
 async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
     """Conversations through the desk, one after another, as the widget holds them."""
+    pacer = Pacer(interval)
     while time.monotonic() < deadline:
         buyer = SimulatedBuyer(http, desk_url, random.choice(ACCOUNTS), secret)
         crowd.append(buyer)
         try:
             for text in random.choice(CONVERSATIONS):
+                await pacer.wait()
                 if time.monotonic() >= deadline:
                     break
-                began = time.monotonic()
                 stats.sent += 1
                 turn = await buyer.say(text, timeout=30)
                 if turn.answer is None:
@@ -115,7 +136,6 @@ async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
                 else:
                     stats.latencies.append(turn.seconds)
                     stats.handoffs += text == "转人工"
-                await asyncio.sleep(max(0.0, interval - (time.monotonic() - began)))
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, KeyError, ValueError):
             stats.errors += 1
             await asyncio.sleep(0.5)

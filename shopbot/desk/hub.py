@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from typing import Any, Dict, Set
+from typing import Any, Dict, List, Set, Tuple
 
 AGENTS = "agents"
 
@@ -44,11 +44,21 @@ class LocalHub:
 
     def unsubscribe(self, channel: str, queue: asyncio.Queue) -> None:
         self._subscribers[channel].discard(queue)
+        if not self._subscribers[channel]:
+            del self._subscribers[channel]
+
+    def has_subscribers(self, channel: str) -> bool:
+        return bool(self._subscribers.get(channel))
 
     async def publish(self, channel: str, event: Dict[str, Any]) -> None:
         for queue in list(self._subscribers.get(channel, ())):
             if not queue.full():  # a stuck socket must not block the others; it resyncs on reconnect
                 queue.put_nowait(event)
+
+    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """Several events, delivered in this order."""
+        for channel, event in events:
+            await self.publish(channel, event)
 
 
 class RedisHub:
@@ -91,6 +101,13 @@ class RedisHub:
     async def publish(self, channel: str, event: Dict[str, Any]) -> None:
         await self.redis.publish(self.PREFIX + channel, json.dumps(event, ensure_ascii=False))
 
+    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """Several events in one round trip to Redis (each buyer message makes three or four)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for channel, event in events:
+            pipe.publish(self.PREFIX + channel, json.dumps(event, ensure_ascii=False))
+        await pipe.execute()
+
     async def _listen(self) -> None:
         while True:
             try:
@@ -100,7 +117,9 @@ class RedisHub:
                     if message.get("type") != "pmessage":
                         continue
                     channel = message["channel"].decode()[len(self.PREFIX):]
-                    await self.local.publish(channel, json.loads(message["data"]))
+                    # Every replica hears every chat; decode only what a socket here waits for.
+                    if self.local.has_subscribers(channel):
+                        await self.local.publish(channel, json.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis restarting: reconnect, sockets resync on their own

@@ -8,8 +8,9 @@ transcript is whole whatever fails afterwards.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from shopbot.compliance import Breach, ReplyContext, check_reply
 from shopbot.desk import states
@@ -44,6 +45,12 @@ def clean_buyer_text(text: Any) -> str:
     return text
 
 
+def _is_handoff(reply: Dict[str, Any]) -> bool:
+    """The bot's handoff payload: an instruction to the desk, never shown to the buyer."""
+    custom = reply.get("custom")
+    return isinstance(custom, dict) and "handoff" in custom
+
+
 class DeskService:
     def __init__(self, store: DeskStore, rasa: RasaClient, hub, triggers: Triggers,
                  fallback_texts: List[str], agents_online, agent_hours: str = "",
@@ -58,21 +65,28 @@ class DeskService:
         self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
 
     # -- publishing ------------------------------------------------------------------
-    async def _deliver(self, message: Message) -> None:
+    @staticmethod
+    def _message_events(message: Message) -> List[Tuple[str, Dict[str, Any]]]:
         event = {"type": "message", "message": message.as_dict()}
-        await self.hub.publish(conversation_channel(message.conversation_id), event)
-        await self.hub.publish(AGENTS, dict(event, conversation_id=message.conversation_id))
+        return [(conversation_channel(message.conversation_id), event),
+                (AGENTS, dict(event, conversation_id=message.conversation_id))]
+
+    async def _deliver(self, message: Message, *after: Tuple[str, Dict[str, Any]]) -> None:
+        await self.hub.publish_many(self._message_events(message) + list(after))
 
     async def _announce(self, conversation: Conversation) -> None:
         event = {"type": "conversation", "conversation": conversation.as_dict()}
-        await self.hub.publish(conversation_channel(conversation.id),
-                               {"type": "state", "state": conversation.state})
-        await self.hub.publish(AGENTS, event)
+        await self.hub.publish_many([(conversation_channel(conversation.id), {"type": "state", "state": conversation.state}),
+                                     (AGENTS, event)])
 
     async def _system(self, conversation_id: str, text: str) -> Message:
         message = self.store.add_message(conversation_id, "system", text)
         await self._deliver(message)
         return message
+
+    @staticmethod
+    def _typing(conversation_id: str, on: bool) -> Tuple[str, Dict[str, Any]]:
+        return conversation_channel(conversation_id), {"type": "typing", "on": on}
 
     # -- buyer ---------------------------------------------------------------------------
     async def buyer_message(self, conversation: Conversation, text: Any,
@@ -81,44 +95,57 @@ class DeskService:
         message = self.store.add_message(conversation.id, "buyer", text, client_id=client_id)
         if message.duplicate:
             return message  # a resend after a dropped connection: already handled
-        await self._deliver(message)
-        if conversation.state == states.CLOSED:
-            conversation = self.store.transition(conversation.id, "reopen")
-            await self._announce(conversation)  # the widget and consoles learn it is open again
-        if conversation.state != states.BOT:
-            return message  # an agent has it (or will): the bot stays silent
         trigger = self.triggers.on_buyer_text(text)
-        if trigger:
-            await self.hand_off(conversation, trigger.reason, trigger.priority,
-                                {"last_message": text, "account": conversation.account}, pause_rasa=True)
-            return message
-        await self._ask_bot(conversation, text)
+        if conversation.state == states.BOT and not trigger:
+            # The bot's answer is the long wait: ask for it first, then tell the widget and
+            # the consoles while Rasa works (the message is stored, so it is safe to ask).
+            answer = self._ask_bot(conversation.id, text, conversation.account)
+            await self._deliver(message, self._typing(conversation.id, True))
+        else:
+            await self._deliver(message)
+            if conversation.state == states.CLOSED:
+                conversation = self.store.transition(conversation.id, "reopen")
+                await self._announce(conversation)  # the widget and consoles learn it is open again
+            if conversation.state != states.BOT:
+                return message  # an agent has it (or will): the bot stays silent
+            if trigger:
+                await self.hand_off(conversation, trigger.reason, trigger.priority,
+                                    {"last_message": text, "account": conversation.account}, pause_rasa=True)
+                return message
+            answer = self._ask_bot(conversation.id, text, conversation.account)
+            await self.hub.publish_many([self._typing(conversation.id, True)])
+        await self._answer(conversation, text, await answer)
         return message
 
-    async def _ask_bot(self, conversation: Conversation, text: str) -> None:
-        await self.hub.publish(conversation_channel(conversation.id), {"type": "typing", "on": True})
-        try:
-            replies = await self.rasa.send(conversation.id, text, conversation.account)
-        except RasaUnavailable as error:
-            logger.warning("Rasa unavailable for %s: %s", conversation.id, error)
-            replies = None
-        finally:
-            await self.hub.publish(conversation_channel(conversation.id), {"type": "typing", "on": False})
+    def _ask_bot(self, conversation_id: str, text: str, account: Optional[str]) -> "asyncio.Future":
+        """Rasa's replies, or None when it cannot answer (already under way when returned)."""
+        async def ask() -> Optional[List[Dict[str, Any]]]:
+            try:
+                return await self.rasa.send(conversation_id, text, account)
+            except RasaUnavailable as error:
+                logger.warning("Rasa unavailable for %s: %s", conversation_id, error)
+                return None
+        return asyncio.ensure_future(ask())
+
+    async def _answer(self, conversation: Conversation, text: str,
+                      replies: Optional[List[Dict[str, Any]]]) -> None:
+        typing_off = self._typing(conversation.id, False)
         if not replies:
             # Down, or the bot had nothing to say (its action server failed): a person takes over.
+            await self.hub.publish_many([typing_off])
             await self._system(conversation.id, NOTICE_BOT_DOWN)
             await self.hand_off(conversation, "bot_unavailable", "high",
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
             return
-        handoff: Optional[Dict[str, Any]] = None
-        for reply in replies:
-            custom = reply.get("custom")
-            if isinstance(custom, dict) and "handoff" in custom:
-                handoff = custom["handoff"]
-                continue
+        handoffs = [r["custom"]["handoff"] for r in replies if _is_handoff(r)]
+        handoff: Optional[Dict[str, Any]] = handoffs[-1] if handoffs else None
+        shown = [r for r in replies if not _is_handoff(r)]
+        for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
             stored = self.store.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
-            await self._deliver(stored)
+            await self._deliver(stored, *([typing_off] if position == len(shown) else []))
+        if not shown:
+            await self.hub.publish_many([typing_off])
         if handoff:
             await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
                                 handoff.get("summary") or {}, pause_rasa=False)
