@@ -32,6 +32,25 @@ def test_an_event_published_on_one_replica_reaches_sockets_on_the_other():
     asyncio.run(scenario())
 
 
+def test_a_replica_delivers_its_own_events_once_and_in_order():
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            here, there = first.subscribe("conversation:c1"), second.subscribe("conversation:c1")
+            events = [("conversation:c1", {"type": "message", "n": n}) for n in range(3)]
+            await first.publish_many(events)
+            for feed in (here, there):
+                got = [await asyncio.wait_for(feed.get(), timeout=5) for _ in range(3)]
+                assert [e["n"] for e in got] == [0, 1, 2]
+            await asyncio.sleep(0.3)  # Redis's copy of its own events must not arrive again
+            assert here.empty() and there.empty()
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())
+
+
 def test_an_agent_online_on_one_replica_counts_on_every_replica():
     async def scenario():
         first, second = await _two_replicas()

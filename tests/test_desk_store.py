@@ -8,9 +8,28 @@ from shopbot.desk import states
 from shopbot.desk.store import DeskStore
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'desk.db'}"
+PG_TEST_DB = "shopbot_desk_store_test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Every store test runs on the embedded default and on production's PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'desk.db'}"
+    import sqlalchemy as sa
+
+    from shopbot.desk.store import metadata
+
+    admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(sa.text("select 1 from pg_database where datname = :n"), {"n": PG_TEST_DB}).scalar():
+            conn.execute(sa.text(f'create database "{PG_TEST_DB}"'))
+    admin.dispose()
+    url = f"postgresql://postgres@127.0.0.1:5432/{PG_TEST_DB}"
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)  # a clean desk for each test
+    engine.dispose()
+    return url
 
 
 def waiting_chat(store):
@@ -160,3 +179,15 @@ def test_a_message_arriving_while_postgresql_restarts_is_stored_once_it_is_back(
     assert [(m.text, m.client_id) for m in store.transcript(chat.id)] == [("还有货吗", "c1")]
     assert stored.id == store.transcript(chat.id)[0].id
     store.engine.dispose()
+
+
+def test_a_buyer_message_comes_back_with_the_state_that_decides_who_answers(db_url):
+    store = DeskStore(db_url)
+    chat = store.create_conversation("tb_lily")
+    message, state = store.add_buyer_message(chat.id, "在吗", "c-1")
+    assert state == states.BOT and message.text == "在吗" and not message.duplicate
+    store.transition(chat.id, "handoff", reason="complaint", priority="high", summary={})
+    _, state = store.add_buyer_message(chat.id, "人呢", "c-2")
+    assert state == states.WAITING
+    again, _ = store.add_buyer_message(chat.id, "人呢", "c-2")
+    assert again.duplicate and [m.text for m in store.transcript(chat.id)] == ["在吗", "人呢"]

@@ -12,6 +12,8 @@ import html
 import itertools
 import json
 import logging
+import secrets
+import socket
 import time
 from functools import wraps
 from pathlib import Path
@@ -90,7 +92,9 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
 
         if app_.ctx.hub is None:
             if cfg.redis_url:
-                app_.ctx.hub = RedisHub(cfg.redis_url, replica=f"{cfg.desk_host}:{cfg.desk_port}")
+                # Unique per process: replicas in containers share one host:port.
+                replica = f"{socket.gethostname()}:{cfg.desk_port}:{secrets.token_hex(4)}"
+                app_.ctx.hub = RedisHub(cfg.redis_url, replica=replica)
             else:
                 app_.ctx.hub = LocalHub()
         await app_.ctx.hub.start()
@@ -357,14 +361,21 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             if not isinstance(data, dict) or data.get("type") != "message":
                 return
             client_id = _client_id(data.get("client_id"))
-            current = ctx.store.conversation(conversation.id)
+
+            async def acknowledge(stored) -> None:
+                # As soon as it is stored: the widget stops resending it, whatever comes next.
+                try:
+                    await ws.send(json.dumps({"type": "ack", "client_id": client_id, "id": stored.id}))
+                except (WebsocketClosed, ConnectionError):
+                    pass  # gone: the next socket gets the message from the transcript
+
             # The message is handled to the end even if this socket or this desk goes away
             # meanwhile (a restart drains it): the answer reaches the buyer's next socket.
-            handling = asyncio.ensure_future(ctx.service.buyer_message(current, data.get("text"), client_id))
+            handling = asyncio.ensure_future(ctx.service.buyer_message(conversation, data.get("text"), client_id,
+                                                                       on_stored=acknowledge))
             ctx.in_flight.add(handling)
             handling.add_done_callback(ctx.in_flight.discard)
-            stored = await asyncio.shield(handling)
-            await ws.send(json.dumps({"type": "ack", "client_id": client_id, "id": stored.id}))
+            await asyncio.shield(handling)  # one message at a time per socket, in order
 
         await _pump(ctx.hub, channel, ws, on_message, queue=live)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from shopbot.compliance import Breach, ReplyContext, check_reply
 from shopbot.desk import states
@@ -89,20 +89,24 @@ class DeskService:
         return conversation_channel(conversation_id), {"type": "typing", "on": on}
 
     # -- buyer ---------------------------------------------------------------------------
-    async def buyer_message(self, conversation: Conversation, text: Any,
-                            client_id: Optional[str]) -> Message:
+    async def buyer_message(self, conversation: Conversation, text: Any, client_id: Optional[str],
+                            on_stored: Optional[Callable[[Message], Awaitable[None]]] = None) -> Message:
+        """Store, then route; `on_stored` hears of the stored message before anything else happens."""
         text = clean_buyer_text(text)
-        message = self.store.add_message(conversation.id, "buyer", text, client_id=client_id)
+        message, state = self.store.add_buyer_message(conversation.id, text, client_id)
+        if on_stored is not None:
+            await on_stored(message)
         if message.duplicate:
             return message  # a resend after a dropped connection: already handled
         trigger = self.triggers.on_buyer_text(text)
-        if conversation.state == states.BOT and not trigger:
+        if state == states.BOT and not trigger:
             # The bot's answer is the long wait: ask for it first, then tell the widget and
             # the consoles while Rasa works (the message is stored, so it is safe to ask).
             answer = self._ask_bot(conversation.id, text, conversation.account)
             await self._deliver(message, self._typing(conversation.id, True))
         else:
             await self._deliver(message)
+            conversation = self.store.conversation(conversation.id) or conversation  # all of it, not just the state
             if conversation.state == states.CLOSED:
                 conversation = self.store.transition(conversation.id, "reopen")
                 await self._announce(conversation)  # the widget and consoles learn it is open again
