@@ -20,8 +20,10 @@ class StandInRasa:
         self.sent, self.paused, self.resumed = [], [], []
         self.replies = lambda text: [{"recipient_id": "x", "text": f"亲,收到:{text}"}]
         self.down = False
+        self.thinking_seconds = 0.0
 
     async def send(self, conversation_id, text, account):
+        await asyncio.sleep(self.thinking_seconds)
         if self.down:
             raise RasaUnavailable("connection refused")
         self.sent.append((conversation_id, text, account))
@@ -163,6 +165,21 @@ def test_agents_and_the_buyer_see_every_message_live(desk):
     agent_events = [agent_feed.get_nowait() for _ in range(agent_feed.qsize())]
     assert [e["message"]["text"] for e in buyer_events if e["type"] == "message"] == ["你好", "亲,收到:你好"]
     assert len([e for e in agent_events if e["type"] == "message"]) == 2
+
+
+def test_the_widget_shows_typing_only_while_a_slow_bot_thinks(desk):
+    store, rasa, hub, service, _ = desk
+    chat = store.create_conversation(None)
+    feed = hub.subscribe(conversation_channel(chat.id))
+
+    def events():
+        return [(e["type"], e.get("on")) for e in [feed.get_nowait() for _ in range(feed.qsize())]]
+
+    run(service.buyer_message(chat, "你好", None))
+    assert events() == [("message", None), ("message", None)]  # a quick answer: no flicker
+    rasa.thinking_seconds = 0.6
+    run(service.buyer_message(chat, "在吗", None))
+    assert events() == [("message", None), ("typing", True), ("message", None), ("typing", False)]
 
 
 def test_an_agent_draft_is_checked_against_the_tmall_rules(desk):

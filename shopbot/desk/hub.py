@@ -107,6 +107,8 @@ class RedisHub:
         A socket here gets its event without a trip through Redis (the bot's answer
         reaches the buyer sooner); the listener skips what this replica sent.
         """
+        if not events:
+            return
         for channel, event in events:
             await self.local.publish(channel, event)
         pipe = self.redis.pipeline(transaction=False)

@@ -28,6 +28,8 @@ NOTICE_BACK_TO_BOT = "人工客服已结束接待,接下来由小助手为您服
 NOTICE_CLOSED = "本次会话已结束,感谢您的咨询~有需要随时再来找我们哦"
 NOTICE_BOT_DOWN = "亲,小助手暂时开小差了,已经为您转接人工客服,请稍等哦~"
 NOTICE_OFFLINE = "亲,人工客服的上班时间是{hours},现在暂时不在线呢~您的消息已经记录,上班后会第一时间回复您哦。"
+# The widget shows "typing" only when the bot takes longer than this to answer.
+TYPING_AFTER = 0.3
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
 
@@ -103,7 +105,7 @@ class DeskService:
             # The bot's answer is the long wait: ask for it first, then tell the widget and
             # the consoles while Rasa works (the message is stored, so it is safe to ask).
             answer = self._ask_bot(conversation.id, text, conversation.account)
-            await self._deliver(message, self._typing(conversation.id, True))
+            await self._deliver(message)
         else:
             await self._deliver(message)
             conversation = self.store.conversation(conversation.id) or conversation  # all of it, not just the state
@@ -117,8 +119,8 @@ class DeskService:
                                     {"last_message": text, "account": conversation.account}, pause_rasa=True)
                 return message
             answer = self._ask_bot(conversation.id, text, conversation.account)
-            await self.hub.publish_many([self._typing(conversation.id, True)])
-        await self._answer(conversation, text, await answer)
+        replies, typing_shown = await self._wait_for_bot(conversation.id, answer)
+        await self._answer(conversation, text, replies, typing_shown)
         return message
 
     def _ask_bot(self, conversation_id: str, text: str, account: Optional[str]) -> "asyncio.Future":
@@ -131,12 +133,24 @@ class DeskService:
                 return None
         return asyncio.ensure_future(ask())
 
+    async def _wait_for_bot(self, conversation_id: str, answer: "asyncio.Future"):
+        """The bot's replies, and whether the widget was shown "typing" meanwhile.
+
+        Only a slow answer gets the indicator: one that comes within TYPING_AFTER
+        would only make it flicker (and cost two more events per message).
+        """
+        done, _ = await asyncio.wait({answer}, timeout=TYPING_AFTER)
+        if done:
+            return answer.result(), False
+        await self.hub.publish_many([self._typing(conversation_id, True)])
+        return await answer, True
+
     async def _answer(self, conversation: Conversation, text: str,
-                      replies: Optional[List[Dict[str, Any]]]) -> None:
-        typing_off = self._typing(conversation.id, False)
+                      replies: Optional[List[Dict[str, Any]]], typing_shown: bool) -> None:
+        typing_off = [self._typing(conversation.id, False)] if typing_shown else []
         if not replies:
             # Down, or the bot had nothing to say (its action server failed): a person takes over.
-            await self.hub.publish_many([typing_off])
+            await self.hub.publish_many(typing_off)
             await self._system(conversation.id, NOTICE_BOT_DOWN)
             await self.hand_off(conversation, "bot_unavailable", "high",
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
@@ -147,9 +161,9 @@ class DeskService:
         for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
             stored = self.store.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
-            await self._deliver(stored, *([typing_off] if position == len(shown) else []))
+            await self._deliver(stored, *(typing_off if position == len(shown) else []))
         if not shown:
-            await self.hub.publish_many([typing_off])
+            await self.hub.publish_many(typing_off)
         if handoff:
             await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
                                 handoff.get("summary") or {}, pause_rasa=False)

@@ -66,6 +66,11 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
+# Built once: building the statement per message cost more than its round trip.
+INSERT_RETURNING_STATE = messages.insert().returning(
+    messages.c.id,
+    sa.select(conversations.c.state).where(conversations.c.id == sa.bindparam("of")).scalar_subquery())
+
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 ROLES = ("agent", "trainer")
 
@@ -276,11 +281,9 @@ class DeskStore:
             return message, current.state if current else None
         row = {"conversation_id": conversation_id, "sender": "buyer", "text": text or "",
                "client_id": client_id, "created_at": time.time()}
-        state = sa.select(conversations.c.state).where(conversations.c.id == conversation_id).scalar_subquery()
         try:
             with self.engine.begin() as conn:
-                new_id, current_state = conn.execute(
-                    messages.insert().values(**row).returning(messages.c.id, state)).one()
+                new_id, current_state = conn.execute(INSERT_RETURNING_STATE, dict(row, of=conversation_id)).one()
         except IntegrityError:
             return self.add_message(conversation_id, "buyer", text, client_id=client_id), None
         return Message(new_id, conversation_id, "buyer", row["text"], None, client_id, None,
