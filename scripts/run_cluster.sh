@@ -33,6 +33,10 @@ export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
 export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 read -r -a RASA_REPLICAS <<<"${RASA_REPLICA_PORTS:-5011 5012}"
 read -r -a DESK_REPLICAS <<<"${DESK_REPLICA_PORTS:-8001 8002}"
+# The desks take the Rasa replicas in turn themselves, as compose's service name does;
+# nginx's :$RASA_PORT stays Rasa's REST port for everything else (trainers, checks).
+RASA_REPLICA_URLS=$(printf 'http://127.0.0.1:%s,' "${RASA_REPLICAS[@]}")
+RASA_REPLICA_URLS=${RASA_REPLICA_URLS%,}
 
 for service in "PostgreSQL:$POSTGRES_HOST:$POSTGRES_PORT" "Redis:$REDIS_HOST:$REDIS_PORT"; do
   IFS=: read -r name host port <<<"$service"
@@ -108,7 +112,8 @@ for port in "${RASA_REPLICAS[@]}"; do
 done
 for port in "${DESK_REPLICAS[@]}"; do
   supervise "desk-$port" "$RUN/logs/desk-$port.log" \
-    env DESK_PORT="$port" RASA_URL="http://127.0.0.1:$RASA_PORT" "$BIN/python" -m shopbot.desk
+    env DESK_PORT="$port" RASA_URL="http://127.0.0.1:$RASA_PORT" RASA_REPLICA_URLS="$RASA_REPLICA_URLS" \
+    "$BIN/python" -m shopbot.desk
   wait_for "http://127.0.0.1:$port/health" "desk replica $port" "${pids[-1]}" "$RUN/logs/desk-$port.log" || exit 1
 done
 

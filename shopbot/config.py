@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import List, Mapping, Optional
 
 
 # Only for a developer's machine; `make run` warns when it is in use.
@@ -26,6 +26,8 @@ class Config:
     desk_port: int
     desk_db_url: str
     rasa_url: str
+    # The desk's own way to Rasa: the replicas it balances over, or just rasa_url.
+    rasa_replica_urls: List[str]
     # Shared with the shop's pages, which sign the buyer's account with it.
     desk_secret: str
     signature_max_age: int
@@ -49,6 +51,8 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         desk_port=int(env.get("DESK_PORT", "8000")),
         desk_db_url=env.get("DESK_DB_URL") or f"sqlite:///{Path('var') / 'desk.db'}",
         rasa_url=env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}",
+        rasa_replica_urls=[u.strip() for u in env.get("RASA_REPLICA_URLS", "").split(",") if u.strip()]
+        or [env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"],
         desk_secret=env.get("DESK_SECRET", DEV_SECRET),
         signature_max_age=int(env.get("DESK_SIGNATURE_MAX_AGE", "86400")),
         domain_path=Path(env.get("DOMAIN_PATH", "domain.yml")),

@@ -78,3 +78,63 @@ def test_nobody_listening_is_retried_then_reported():
     with pytest.raises(RasaUnavailable) as error:
         asyncio.run(send())
     assert error.value.retryable
+
+
+async def serve(rasa: FlakyRasa):
+    app = web.Application()
+    app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def test_the_desk_takes_the_rasa_replicas_in_turn():
+    async def scenario():
+        first, second = FlakyRasa([]), FlakyRasa([])
+        (runner1, url1), (runner2, url2) = await serve(first), await serve(second)
+        client = RasaClient([url1, url2], retry_delays=())
+        try:
+            for _ in range(6):
+                assert await client.send("c1", "有货吗", "tb_lily") == REPLY
+        finally:
+            await client.close()
+            await runner1.cleanup()
+            await runner2.cleanup()
+        return first.requests, second.requests
+
+    assert asyncio.run(scenario()) == (3, 3)
+
+
+def test_a_replica_that_is_down_costs_no_wait_and_is_asked_last_for_a_while():
+    async def scenario():
+        alive = FlakyRasa([])
+        runner, url = await serve(alive)
+        dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+        client = RasaClient([dead, url], retry_delays=(5.0,))  # a retry's wait would show
+        began = asyncio.get_running_loop().time()
+        try:
+            answers = [await client.send("c1", "有货吗", "tb_lily") for _ in range(4)]
+        finally:
+            await client.close()
+            await runner.cleanup()
+        return answers, alive.requests, asyncio.get_running_loop().time() - began
+
+    answers, served, seconds = asyncio.run(scenario())
+    assert answers == [REPLY] * 4 and served == 4
+    assert seconds < 2.0
+
+
+def test_when_no_replica_can_be_reached_the_desk_hears_it_is_unavailable():
+    async def scenario():
+        client = RasaClient([f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"],
+                            retry_delays=())
+        try:
+            await client.send("c1", "有货吗", "tb_lily")
+        finally:
+            await client.close()
+
+    with pytest.raises(RasaUnavailable) as raised:
+        asyncio.run(scenario())
+    assert raised.value.retryable

@@ -106,7 +106,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         fallback_texts = [v["text"] for name in ("utter_ask_rephrase", "utter_offer_human")
                           for v in responses.get(name, []) if "text" in v]
         app_.ctx.store = store
-        app_.ctx.rasa = RasaClient(cfg.rasa_url)
+        app_.ctx.rasa = RasaClient(cfg.rasa_replica_urls)
         app_.ctx.quick_replies = [
             {"name": name, "text": v["text"]} for name, variants in responses.items()
             for v in variants if "text" in v and "{" not in v["text"]]

@@ -1,8 +1,16 @@
-"""Talking to Rasa: the REST channel for messages, the tracker API for pause/resume."""
+"""Talking to Rasa: the REST channel for messages, the tracker API for pause/resume.
+
+Given several replicas, the client takes them in turn, as compose's service
+name does (no balancer hop on every message). A replica that refuses the
+connection never saw the message, so the next one is asked at once, and the
+refusing one goes last for a few seconds.
+"""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional, Sequence
+import itertools
+import time
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import aiohttp
 
@@ -19,10 +27,19 @@ class RasaUnavailable(RuntimeError):
         self.retryable = retryable
 
 
+class _Refused(Exception):
+    """The replica could not be connected to: the message never reached it."""
+
+
 class RasaClient:
-    def __init__(self, base_url: str, timeout_seconds: float = 20.0, token: Optional[str] = None,
-                 retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0)):
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, base_urls: Union[str, Sequence[str]], timeout_seconds: float = 20.0,
+                 token: Optional[str] = None, retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0),
+                 refused_seconds: float = 5.0):
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        self.base_urls = [url.rstrip("/") for url in urls]
+        self.refused_seconds = refused_seconds
+        self._turn = itertools.count()
+        self._refused_until: Dict[str, float] = {}
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self.params = {"token": token} if token else {}
         self.retry_delays = tuple(retry_delays)
@@ -60,20 +77,40 @@ class RasaClient:
     async def resume(self, conversation_id: str) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "resume"}])
 
+    def _in_turn(self) -> List[str]:
+        """Every replica, from the next in turn; those that refused lately come last."""
+        start = next(self._turn) % len(self.base_urls)
+        rotated = self.base_urls[start:] + self.base_urls[:start]
+        now = time.monotonic()
+        return sorted(rotated, key=lambda url: self._refused_until.get(url, 0.0) > now)
+
     async def _post(self, path: str, body: Any) -> Any:
+        refusals = []
+        for base_url in self._in_turn():
+            try:
+                return await self._post_to(base_url, path, body)
+            except _Refused as error:
+                self._refused_until[base_url] = time.monotonic() + self.refused_seconds
+                refusals.append(str(error))
+        raise RasaUnavailable(f"Rasa is not reachable: {'; '.join(refusals)}", retryable=True)
+
+    async def _post_to(self, base_url: str, path: str, body: Any) -> Any:
         try:
-            async with self._client().post(self.base_url + path, json=body, params=self.params) as response:
+            async with self._client().post(base_url + path, json=body, params=self.params) as response:
                 if response.status >= 400:
                     raise RasaUnavailable(f"Rasa answered {response.status} on {path}",
                                           retryable=response.status in RETRYABLE_STATUSES)
                 return await response.json(content_type=None)
         except asyncio.TimeoutError as error:  # first: aiohttp's read timeouts are connection errors too
             raise RasaUnavailable(f"Rasa did not answer in time: {error!r}") from error
+        except aiohttp.ClientConnectorError as error:
+            raise _Refused(f"{base_url}: {error}") from error
         except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as error:
-            # Refused (down) or dropped before an answer (killed mid-message). A dropped
-            # message may have been saved by the dead replica only if it died after saving,
-            # in the last instant before answering; we accept that rare duplicate in Rasa's
-            # tracker rather than leave the buyer without a bot.
+            # Dropped before an answer (killed mid-message). A dropped message may have been
+            # saved by the dead replica only if it died after saving, in the last instant
+            # before answering; we accept that rare duplicate in Rasa's tracker rather than
+            # leave the buyer without a bot.
+            self._refused_until[base_url] = time.monotonic() + self.refused_seconds
             raise RasaUnavailable(f"Rasa is not reachable: {error}", retryable=True) from error
         except aiohttp.ClientError as error:
             raise RasaUnavailable(f"Rasa is not reachable: {error}") from error
