@@ -23,14 +23,19 @@ class FlakyRasa:
         return web.json_response(REPLY if status == 200 else {"error": "x"}, status=status)
 
 
-async def talk(rasa: FlakyRasa, timeout=5.0):
+async def serve(rasa: FlakyRasa):
     app = web.Application()
     app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    client = RasaClient(f"http://127.0.0.1:{port}", timeout_seconds=timeout, retry_delays=(0.01, 0.01))
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def talk(rasa: FlakyRasa, timeout=5.0):
+    runner, url = await serve(rasa)
+    client = RasaClient(url, timeout_seconds=timeout, retry_delays=(0.01, 0.01))
     try:
         return await client.send("c1", "有货吗", "tb_lily")
     finally:
@@ -78,16 +83,6 @@ def test_nobody_listening_is_retried_then_reported():
     with pytest.raises(RasaUnavailable) as error:
         asyncio.run(send())
     assert error.value.retryable
-
-
-async def serve(rasa: FlakyRasa):
-    app = web.Application()
-    app.router.add_post("/webhooks/rest/webhook", rasa.webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}"
 
 
 def test_the_desk_takes_the_rasa_replicas_in_turn():
