@@ -43,6 +43,7 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
     env = os.environ if environ is None else environ
     shop_dir = Path(env.get("SHOP_DIR", "shop"))
     now = env.get("SHOP_NOW") or None
+    rasa_url = env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"
     return Config(
         shop_dir=shop_dir,
         shop_db_url=env.get("SHOP_DB_URL") or f"sqlite:///{Path('var') / 'shop.db'}",
@@ -50,9 +51,9 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         desk_host=env.get("DESK_HOST", "127.0.0.1"),
         desk_port=int(env.get("DESK_PORT", "8000")),
         desk_db_url=env.get("DESK_DB_URL") or f"sqlite:///{Path('var') / 'desk.db'}",
-        rasa_url=env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}",
+        rasa_url=rasa_url,
         rasa_replica_urls=[u.strip() for u in env.get("RASA_REPLICA_URLS", "").split(",") if u.strip()]
-        or [env.get("RASA_URL") or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"],
+        or [rasa_url],
         desk_secret=env.get("DESK_SECRET", DEV_SECRET),
         signature_max_age=int(env.get("DESK_SIGNATURE_MAX_AGE", "86400")),
         domain_path=Path(env.get("DOMAIN_PATH", "domain.yml")),

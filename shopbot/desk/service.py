@@ -78,8 +78,8 @@ class DeskService:
 
     async def _announce(self, conversation: Conversation) -> None:
         event = {"type": "conversation", "conversation": conversation.as_dict()}
-        await self.hub.publish_many([(conversation_channel(conversation.id), {"type": "state", "state": conversation.state}),
-                                     (AGENTS, event)])
+        state = {"type": "state", "state": conversation.state}
+        await self.hub.publish_many([(conversation_channel(conversation.id), state), (AGENTS, event)])
 
     async def _system(self, conversation_id: str, text: str) -> Message:
         message = self.store.add_message(conversation_id, "system", text)
