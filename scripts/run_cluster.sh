@@ -104,7 +104,7 @@ wait_for() {  # url, name, pid, log
 supervise actions "$RUN/logs/actions.log" "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
 for port in "${RASA_REPLICAS[@]}"; do
-  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "$BIN/rasa" run --enable-api --model models/shopbot.tar.gz \
+  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "$BIN/rasa" run --enable-api --model models \
     --endpoints endpoints.production.yml --credentials credentials.yml --port "$port"
 done
 for port in "${RASA_REPLICAS[@]}"; do

@@ -79,6 +79,12 @@ class SimulatedBuyer:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
+    async def open(self, timeout: float = 30.0) -> float:
+        """Open the chat as the widget does when the buyer clicks it; the seconds it took."""
+        began = time.monotonic()
+        await self._connect(began + timeout)
+        return time.monotonic() - began
+
     async def say(self, text: str, timeout: float = 60.0) -> Turn:
         """Send one message and wait for the answer to it, reconnecting as often as needed."""
         began = time.monotonic()

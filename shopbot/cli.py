@@ -153,7 +153,7 @@ def model_retrain(args: argparse.Namespace) -> int:
     if not (args.deploy or args.override):
         print(f"candidate kept at {candidate}; deploy with --deploy")
         return 0
-    deploy(cfg.rasa_url, candidate, models, cfg.rasa_token)
+    deploy(cfg.rasa_replica_urls, candidate, models, cfg.rasa_token)
     print(f"DEPLOYED {candidate} (no restart needed)")
     return 0
 
@@ -164,7 +164,7 @@ def model_rollback(args: argparse.Namespace) -> int:
 
     cfg = config.load()
     try:
-        previous = rollback(cfg.rasa_url, Path("models"), cfg.rasa_token)
+        previous = rollback(cfg.rasa_replica_urls, Path("models"), cfg.rasa_token)
     except DeployFailed as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -41,3 +41,14 @@ def test_a_process_that_dies_is_restarted_as_run_cluster_does(project_root):
     assert int(services["rasa"]["environment"]["TICKET_LOCK_LIFETIME"]) < 20
     script = (project_root / "scripts" / "run_cluster.sh").read_text()
     assert "TICKET_LOCK_LIFETIME:-10" in script
+
+
+def test_a_trainers_deploy_reaches_the_rasa_containers_and_outlives_a_restart(project_root):
+    services = compose(project_root)["services"]
+    assert "models:/app/models" in services["rasa"]["volumes"]
+    assert "models:/app/models" in services["desk"]["volumes"]  # the desk trains; Rasa loads the file
+    assert "nlu-data:/app/data/nlu" in services["desk"]["volumes"]  # labels outlive the container
+    # The newest model in the folder: models/live.tar.gz after a deploy.
+    assert "--model models " in services["rasa"]["command"]
+    script = (project_root / "scripts" / "run_cluster.sh").read_text()
+    assert "--model models " in script

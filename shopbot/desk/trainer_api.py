@@ -21,7 +21,8 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     bp = Blueprint("trainer", url_prefix="/api/trainer")
     project = Path.cwd()
     engines: Dict[str, Any] = {}
-    jobs = RetrainJobs(project, cfg.rasa_url, cfg.gate_margin, cfg.rasa_token)
+    jobs = RetrainJobs(project, cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
+                       rasa_replica_urls=cfg.rasa_replica_urls)
 
     def engine(url: str):
         if url not in engines:
@@ -110,7 +111,7 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     async def do_rollback(request: Request):
         try:
             previous = await request.app.loop.run_in_executor(
-                None, rollback, cfg.rasa_url, project / "models", cfg.rasa_token)
+                None, rollback, cfg.rasa_replica_urls, project / "models", cfg.rasa_token)
         except DeployFailed as error:
             return response.json({"error": str(error)}, status=409)
         return response.json({"model": str(previous)})

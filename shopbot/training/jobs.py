@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from shopbot.training import retrain
 
@@ -33,9 +33,10 @@ class Job:
 
 class RetrainJobs:
     def __init__(self, project_dir: Path, rasa_url: str, margin: float, token: Optional[str] = None,
-                 test_file: str = "tests/nlu_test.yml"):
+                 test_file: str = "tests/nlu_test.yml", rasa_replica_urls: Optional[List[str]] = None):
         self.project_dir = project_dir
         self.rasa_url = rasa_url
+        self.rasa_replica_urls = rasa_replica_urls or [rasa_url]  # a deploy switches every one
         self.margin = margin
         self.token = token
         self.test_file = project_dir / test_file
@@ -74,7 +75,7 @@ class RetrainJobs:
                 job.message = f"{job.cross_validation_folds} 折交叉验证中"
                 job.report["cross_validation"] = cross_validate(self.project_dir, job.cross_validation_folds)
             if result.passed or job.override:
-                retrain.deploy(self.rasa_url, candidate, models, self.token)
+                retrain.deploy(self.rasa_replica_urls, candidate, models, self.token)
                 job.state, job.message = "deployed", "新模型已上线" + ("(训练师确认覆盖)" if not result.passed else "")
             else:
                 job.state, job.message = "refused", "新模型比线上模型差,未上线"

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -24,6 +27,7 @@ from shopbot import nlu_eval
 
 EPOCHS = re.compile(r"Epochs:\s+(\d+)%")
 HISTORY_FILE = "history.json"
+LIVE_FILE = "live.tar.gz"
 
 
 class TrainingFailed(RuntimeError):
@@ -137,18 +141,81 @@ def live_model_path(rasa_url: str, token: Optional[str] = None, models_dir: Path
     raise DeployFailed(f"Rasa serves {reported}, which is not in {models_dir}")
 
 
-def deploy(rasa_url: str, model: Path, models_dir: Path, token: Optional[str] = None) -> None:
-    """Make Rasa serve `model` now (PUT /model) and record it in the history."""
+def deploy(rasa_urls: Union[str, Sequence[str]], model: Path, models_dir: Path,
+           token: Optional[str] = None) -> None:
+    """Make every Rasa replica serve `model` now (PUT /model), or none of them.
+
+    Replicas answering with different models would give one buyer two bots, so a
+    replica refusing puts those already switched back on the model they served.
+    The model is also linked as models/live.tar.gz, the newest file there, which
+    is what a replica restarted later loads (`rasa run --model models`).
+    """
+    urls = every_replica([rasa_urls] if isinstance(rasa_urls, str) else rasa_urls)
+    switched: List[Tuple[str, Path]] = []
+    for url in urls:
+        try:
+            served = live_model_path(url, token, models_dir)
+            _put_model(url, model, token)
+        except DeployFailed as error:
+            for done_url, previous in switched:
+                try:
+                    _put_model(done_url, previous, token)
+                except DeployFailed:
+                    pass  # reported below: that replica is as broken as the one that refused
+            undone = f"; {len(switched)} replica(s) switched before it serve their previous model again" \
+                if switched else ""
+            raise DeployFailed(f"{error}{undone}") from error
+        switched.append((url, served))
+    _link_live(model, models_dir)
+    history = read_history(models_dir)
+    history.append({"model": str(model.resolve()), "deployed_at": time.time()})
+    (models_dir / HISTORY_FILE).write_text(json.dumps(history, indent=2), encoding="utf-8")
+
+
+def every_replica(urls: Sequence[str]) -> List[str]:
+    """One URL per replica: a name with several addresses (compose's `rasa` with
+    two replicas behind it) stands for each of them, not for whichever answers."""
+    found: List[str] = []
+    for url in urls:
+        parts = urlsplit(url)
+        try:
+            addresses = sorted({info[4][0] for info in socket.getaddrinfo(
+                parts.hostname, parts.port or 80, socket.AF_INET, socket.SOCK_STREAM)})
+        except (socket.gaierror, UnicodeError):
+            addresses = []  # unresolvable: the PUT will say so
+        if len(addresses) < 2:
+            found.append(url)
+            continue
+        for address in addresses:
+            found.append(urlunsplit(parts._replace(netloc=f"{address}:{parts.port}" if parts.port else address)))
+    return list(dict.fromkeys(found))
+
+
+def _put_model(rasa_url: str, model: Path, token: Optional[str]) -> None:
     try:
         response = requests.put(f"{rasa_url}/model", json={"model_file": str(model.resolve())},
                                 params={"token": token} if token else {}, timeout=300)
     except requests.RequestException as error:
         raise DeployFailed(f"Rasa at {rasa_url} is not reachable: {error}") from error
     if response.status_code != 204:
-        raise DeployFailed(f"Rasa refused the model ({response.status_code}): {response.text[:300]}")
-    history = read_history(models_dir)
-    history.append({"model": str(model.resolve()), "deployed_at": time.time()})
-    (models_dir / HISTORY_FILE).write_text(json.dumps(history, indent=2), encoding="utf-8")
+        raise DeployFailed(f"Rasa at {rasa_url} refused the model ({response.status_code}): "
+                           f"{response.text[:300]}")
+
+
+def _link_live(model: Path, models_dir: Path) -> None:
+    """models/live.tar.gz: the deployed model, marked newest so a restarted replica loads it."""
+    live = models_dir / LIVE_FILE
+    if model.resolve() == live.resolve():
+        os.utime(live)
+        return
+    staged = models_dir / (LIVE_FILE + ".new")
+    staged.unlink(missing_ok=True)
+    try:
+        os.link(model, staged)
+    except OSError:  # another file system: a copy does as well
+        shutil.copyfile(model, staged)
+    os.utime(staged)
+    os.replace(staged, live)
 
 
 def read_history(models_dir: Path) -> List[Dict]:
@@ -156,17 +223,22 @@ def read_history(models_dir: Path) -> List[Dict]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
-def rollback(rasa_url: str, models_dir: Path, token: Optional[str] = None) -> Path:
-    """Serve the model deployed before the current one again."""
+def rollback(rasa_urls: Union[str, Sequence[str]], models_dir: Path, token: Optional[str] = None) -> Path:
+    """Serve the model deployed before the current one again, on every replica."""
+    urls = [rasa_urls] if isinstance(rasa_urls, str) else list(rasa_urls)
     history = read_history(models_dir)
-    current = str(live_model_path(rasa_url, token, models_dir).resolve())
-    earlier = [h["model"] for h in history if h["model"] != current and Path(h["model"]).exists()]
+    current = live_model_path(urls[0], token, models_dir)  # may be live.tar.gz, a link to a deployed one
+
+    def is_current(path: Path) -> bool:
+        return path.exists() and os.path.samefile(path, current)
+
+    earlier = [h["model"] for h in history if Path(h["model"]).exists() and not is_current(Path(h["model"]))]
     if not earlier:
         default = models_dir / "shopbot.tar.gz"
-        if default.exists() and str(default.resolve()) != current:
+        if default.exists() and not is_current(default):
             earlier = [str(default.resolve())]
     if not earlier:
         raise DeployFailed("there is no earlier model to roll back to")
     previous = Path(earlier[-1])
-    deploy(rasa_url, previous, models_dir, token)
+    deploy(urls, previous, models_dir, token)
     return previous
