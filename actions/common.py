@@ -13,8 +13,16 @@ HANDOFF_ACTION = "action_handoff"
 
 
 def account_of(tracker: Tracker) -> Optional[str]:
-    """The buyer's account as the channel vouched for it (never from the message text)."""
-    return tracker.get_slot("account") or None
+    """The buyer's account as the channel vouched for it (never from the message text).
+
+    Read from the latest message's metadata, which the desk sets on every message,
+    rather than kept in a slot: a slot only the channel may fill needs a custom
+    mapping, which cost a second action-server call on every buyer message.
+    A message without a usable account is anonymous.
+    """
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    account = metadata.get("account") if isinstance(metadata, dict) else None
+    return account.strip() if isinstance(account, str) and account.strip() else None
 
 
 def latest_entity(tracker: Tracker, name: str) -> Optional[str]:

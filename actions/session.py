@@ -1,13 +1,11 @@
-"""Who the buyer is (from the channel), greeting them, and continuing a question."""
+"""Greeting the buyer, and continuing a question."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 
 from actions.common import get_shop
-
 
 
 def _continuations() -> Dict[str, Action]:
@@ -19,25 +17,6 @@ def _continuations() -> Dict[str, Action]:
     return {"urge_shipping": ActionUrgeShipping(), "logistics": ActionLogistics(),
             "change_order": ActionChangeOrder(), "return": ActionReturn(),
             "return_reason": ActionReturn(), "refund": ActionRefundProgress()}
-
-
-class ActionCaptureAccount(Action):
-    """Custom slot mapping for `account`: only the channel's metadata can set it.
-
-    Runs after every buyer message. A message without a (verified) account makes
-    the session anonymous again; nothing typed in the text is ever looked at.
-    """
-
-    def name(self) -> Text:
-        return "action_capture_account"
-
-    async def run(self, dispatcher, tracker: Tracker, domain) -> List[Dict[Text, Any]]:
-        metadata = (tracker.latest_message or {}).get("metadata") or {}
-        account = metadata.get("account")
-        account = account.strip() if isinstance(account, str) and account.strip() else None
-        if account == tracker.get_slot("account"):
-            return []
-        return [SlotSet("account", account)]
 
 
 class ActionGreet(Action):

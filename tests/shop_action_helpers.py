@@ -79,14 +79,12 @@ def ask(action_obj, text: str, intent: str, entities: Optional[Dict[str, str]] =
         history: Optional[List[Dict[str, Any]]] = None):
     """Run `action_obj` on one buyer message; entities as {name: value}.
 
-    `account` is the verified account the channel vouched for (the account slot).
+    `account` is the verified account the channel vouched for (the message's metadata).
     """
     ents = [{"entity": k, "value": v} for k, v in (entities or {}).items()]
-    all_slots = dict(slots or {})
-    if account is not None:
-        all_slots["account"] = account
-    events = list(history or []) + [user(text, intent, ents)]
-    return run(action_obj, tracker(events, all_slots))
+    metadata = {"account": account} if account is not None else {}
+    events = list(history or []) + [user(text, intent, ents, metadata=metadata)]
+    return run(action_obj, tracker(events, dict(slots or {})))
 
 
 # -- the shop's data ------------------------------------------------------------

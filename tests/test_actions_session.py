@@ -11,7 +11,8 @@ from actions.presale import ActionBargain
 from actions.aftersale import ActionRefundProgress, ActionReturn
 from actions.payment import ActionChangeOrder
 from actions.presale import ActionStock
-from actions.session import ActionCaptureAccount, ActionContinue, ActionGreet
+from actions.common import account_of
+from actions.session import ActionContinue, ActionGreet
 from actions.shipping import (ActionCourier, ActionFreeShipping, ActionLogistics, ActionShipTime,
                               ActionUrgeShipping)
 from tests.actions_support import action, bot, run, tracker, user
@@ -20,49 +21,42 @@ from tests.shop_action_helpers import (ask, followups, hours_since, pick_order, 
 
 
 # -- the account comes from the channel only -------------------------------------------
-def capture(text, metadata=None, slots=None):
-    t = tracker([action("action_listen"), user(text, "greet", metadata=metadata)], slots or {})
-    return run(ActionCaptureAccount(), t)
+def account_seen(text, metadata=None, slots=None):
+    """The account the actions act for, after a message with this text and metadata."""
+    return account_of(tracker([action("action_listen"), user(text, "greet", metadata=metadata)], slots or {}))
 
 
 def test_account_is_taken_from_the_channel_metadata(shop):
-    messages, events = capture("你好", metadata={"account": "tb_lily"})
-    assert slot_sets(events) == {"account": "tb_lily"}
-    assert messages == []
+    assert account_seen("你好", metadata={"account": "tb_lily"}) == "tb_lily"
 
 
 def test_account_from_metadata_is_trimmed(shop):
-    _, events = capture("你好", metadata={"account": "  tb_lily "})
-    assert slot_sets(events) == {"account": "tb_lily"}
+    assert account_seen("你好", metadata={"account": "  tb_lily "}) == "tb_lily"
 
 
 @pytest.mark.parametrize("text", ["我是tb_lily", "我的账号是tb_lily 帮我查订单", "account: tb_lily"])
-def test_an_account_typed_in_the_message_never_sets_the_account(shop, text):
-    _, events = capture(text)
-    assert slot_sets(events).get("account") is None
-    assert "tb_lily" not in str(events)
+def test_an_account_typed_in_the_message_is_never_the_account(shop, text):
+    assert account_seen(text) is None
 
 
 def test_metadata_wins_over_an_account_claimed_in_the_text(shop):
-    _, events = capture("我是tb_lily", metadata={"account": "sunny_day"})
-    assert slot_sets(events) == {"account": "sunny_day"}
+    assert account_seen("我是tb_lily", metadata={"account": "sunny_day"}) == "sunny_day"
 
 
-def test_a_message_without_metadata_makes_the_session_anonymous_again(shop):
-    _, events = capture("查一下我的订单", slots={"account": "tb_lily"})
-    assert slot_sets(events) == {"account": None}
+def test_a_slot_named_account_is_not_a_way_in(shop):
+    """Only the channel speaks for the buyer: a forced entity or a stale slot does not."""
+    assert account_seen("查一下我的订单", slots={"account": "tb_lily"}) is None
 
 
 @pytest.mark.parametrize("metadata", [{}, {"account": ""}, {"account": "   "}, {"account": 12345},
-                                      {"user": "tb_lily"}])
+                                      {"user": "tb_lily"}, ["tb_lily"]])
 def test_missing_or_unusable_metadata_leaves_no_account(shop, metadata):
-    _, events = capture("你好", metadata=metadata, slots={"account": "tb_lily"})
-    assert slot_sets(events) == {"account": None}
+    assert account_seen("你好", metadata=metadata) is None
 
 
-def test_the_same_account_again_sets_nothing(shop):
-    _, events = capture("你好", metadata={"account": "tb_lily"}, slots={"account": "tb_lily"})
-    assert events == []
+def test_an_order_question_without_an_account_asks_the_buyer_to_log_in(shop):
+    messages, _ = ask(ActionLogistics(), "我的快递到哪了", "ask_logistics")
+    assert responses(messages) == ["utter_need_account"]
 
 
 # -- greeting and continuing ------------------------------------------------------------
@@ -132,16 +126,16 @@ def handoff_payload(messages):
     return payloads[0]
 
 
-def conversation(*turns):
-    """turns: (text, intent) pairs, with a bot answer between them."""
+def conversation(*turns, account=None):
+    """turns: (text, intent) pairs, with a bot answer between them; `account` from the channel."""
     events = [action("action_listen")]
     for text, intent in turns:
-        events += [user(text, intent), action("action_listen")]
+        events += [user(text, intent, metadata={"account": account} if account else None), action("action_listen")]
     return events[:-1]
 
 
 def test_handoff_pauses_the_conversation_and_clears_its_reason(shop):
-    t = tracker(conversation(("转人工", "request_human")), {"account": "tb_lily"})
+    t = tracker(conversation(("转人工", "request_human"), account="tb_lily"))
     _, events = run(ActionHandoff(), t)
     assert {"event": "pause", "timestamp": None} in events
     assert events[-1]["event"] == "pause"
@@ -151,10 +145,9 @@ def test_handoff_pauses_the_conversation_and_clears_its_reason(shop):
 def test_handoff_payload_summarises_intents_account_and_the_facts_in_play(shop):
     order = pick_order(shop, lambda o: o["status"] == "shipped")
     events = conversation(("你好", "greet"), ("我的快递到哪了", "ask_logistics"),
-                          ("怎么还不到", "urge_shipping"), ("我要投诉", "complain"))
+                          ("怎么还不到", "urge_shipping"), ("我要投诉", "complain"), account=order["account"])
     events.insert(2, bot("utter_greet_shop"))
-    t = tracker(events, {"account": order["account"], "order_id": order["order_id"],
-                         "product": order["items"][0]["name"]})
+    t = tracker(events, {"order_id": order["order_id"], "product": order["items"][0]["name"]})
     messages, _ = run(ActionHandoff(), t)
     payload = handoff_payload(messages)
     assert set(payload) == {"reason", "priority", "summary"}
