@@ -69,3 +69,20 @@ def test_an_agent_online_on_one_replica_counts_on_every_replica():
             await second.stop()
 
     asyncio.run(scenario())
+
+
+def test_only_one_replica_wins_a_claim_until_it_expires():
+    """Two desks sweeping at once must not both answer an abandoned message."""
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            won = await asyncio.gather(first.claim_once("recover:7", 1), second.claim_once("recover:7", 1))
+            assert sorted(won) == [False, True]
+            assert await first.claim_once("recover:8", 1)  # another message: its own claim
+            await asyncio.sleep(1.2)
+            assert await second.claim_once("recover:7", 1)  # expired: a later sweep may try again
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())

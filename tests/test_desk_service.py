@@ -6,6 +6,7 @@ import pytest
 from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, LocalHub, conversation_channel
 from shopbot.desk.rasa_client import RasaUnavailable
+from shopbot.desk import service as service_module
 from shopbot.desk.service import DeskService, clean_buyer_text
 from shopbot.desk.store import DeskStore
 from shopbot.desk.triggers import Triggers
@@ -197,3 +198,55 @@ def test_only_the_agent_handling_a_chat_can_close_it(desk):
     with pytest.raises(states.TransitionError):
         run(service.close(chat.id, "bob"))
     assert run(service.close(chat.id, "alice")).state == states.CLOSED
+
+
+# -- a desk that died mid-message ------------------------------------------------------------
+def abandoned(store, chat, text="这款有货吗"):
+    """A buyer message stored and acknowledged by a desk that died before asking the bot."""
+    message, _ = store.add_buyer_message(chat.id, text, "c-abandoned")
+    return message
+
+
+def test_a_message_left_by_a_desk_that_died_is_answered_by_a_later_sweep_once(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    message = abandoned(store, chat)
+    later = message.created_at + service_module.ABANDONED_AFTER + 1
+
+    assert run(service.recover_unanswered(now=later)) == 1
+    assert run(service.recover_unanswered(now=later + 15)) == 0
+    assert rasa.sent == [(chat.id, "这款有货吗", "tb_lily")]
+    assert texts(store, chat.id) == ["这款有货吗", "亲,收到:这款有货吗"]
+
+
+def test_a_message_a_live_desk_may_still_be_answering_is_left_alone(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    message = abandoned(store, chat)
+
+    assert run(service.recover_unanswered(now=message.created_at + 10)) == 0
+    assert rasa.sent == []
+
+
+def test_a_chat_waiting_for_an_agent_is_not_answered_by_the_bot(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    store.transition(chat.id, "handoff", reason="complaint", priority="high", summary={})
+    message = abandoned(store, chat, "人呢")
+
+    assert run(service.recover_unanswered(now=message.created_at + service_module.ABANDONED_AFTER + 1)) == 0
+    assert rasa.sent == []
+
+
+def test_two_desks_sweeping_together_answer_an_abandoned_message_once(desk):
+    store, rasa, hub, service, _ = desk
+    other_desk = DeskService(store, rasa, hub, Triggers.from_settings({}), [REPHRASE],
+                             agents_online=lambda: 1, agent_hours="")
+    chat = store.create_conversation("tb_lily")
+    later = abandoned(store, chat).created_at + service_module.ABANDONED_AFTER + 1
+
+    async def both():
+        return await asyncio.gather(service.recover_unanswered(now=later), other_desk.recover_unanswered(now=later))
+
+    assert sorted(run(both())) == [0, 1]
+    assert len(rasa.sent) == 1

@@ -191,3 +191,17 @@ def test_a_buyer_message_comes_back_with_the_state_that_decides_who_answers(db_u
     assert state == states.WAITING
     again, _ = store.add_buyer_message(chat.id, "人呢", "c-2")
     assert again.duplicate and [m.text for m in store.transcript(chat.id)] == ["在吗", "人呢"]
+
+
+def test_unanswered_finds_only_a_bot_chat_whose_last_word_is_the_buyers_in_the_window(db_url):
+    store = DeskStore(db_url)
+    left, answered, queued = (store.create_conversation("tb_lily") for _ in range(3))
+    question, _ = store.add_buyer_message(left.id, "有货吗", "c1")
+    store.add_buyer_message(answered.id, "有货吗", "c2")
+    store.add_message(answered.id, "bot", "亲,有货的哦")
+    store.add_buyer_message(queued.id, "人呢", "c3")
+    store.transition(queued.id, "handoff", reason="complaint", priority="high", summary={})
+
+    found = store.unanswered((question.created_at - 1, question.created_at + 60))
+    assert [(m.id, c.id, c.account) for m, c in found] == [(question.id, left.id, "tb_lily")]
+    assert store.unanswered((question.created_at + 1, question.created_at + 60)) == []

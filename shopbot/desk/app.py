@@ -30,7 +30,7 @@ from shopbot.desk import signing, states
 from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.sanic_compat import patch_websocket_recv
-from shopbot.desk.service import DeskService
+from shopbot.desk.service import RECOVER_EVERY, DeskService
 from shopbot.desk.store import DeskStore
 from shopbot.desk.triggers import Triggers
 
@@ -116,6 +116,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             agent_hours=policy.agent_hours_text(),
             own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
         app_.ctx.shop_name = policy.shop_name
+        app_.ctx.recovery = asyncio.ensure_future(_recover_abandoned(app_.ctx.service))
 
     async def drain(app_: Sanic) -> None:
         """Finish the buyers' messages being handled: their answers are stored and published."""
@@ -133,6 +134,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         # A message read while Sanic was closing the connections: answered through the
         # hub, which reaches the buyer's next socket on another desk.
         await drain(app_)
+        app_.ctx.recovery.cancel()
         await app_.ctx.rasa.close()
         await app_.ctx.hub.stop()
 
@@ -415,6 +417,16 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         return response.json({"status": "ok"})
 
     return app
+
+
+async def _recover_abandoned(service: DeskService) -> None:
+    """Every few seconds, answer what a desk that died left unanswered (never stops on an error)."""
+    while True:
+        await asyncio.sleep(RECOVER_EVERY)
+        try:
+            await service.recover_unanswered()
+        except Exception:  # the database or Redis away: the next round tries again
+            logger.exception("could not look for abandoned messages")
 
 
 async def _pump(hub, channel: str, ws, on_message, queue: Optional[asyncio.Queue] = None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections import defaultdict
 from typing import Any, Dict, List, Set, Tuple
 
@@ -22,6 +23,7 @@ class LocalHub:
     def __init__(self) -> None:
         self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
         self._agents: Dict[str, int] = {}
+        self._claims: Dict[str, float] = {}  # key -> until (monotonic)
 
     async def start(self) -> None:
         return None
@@ -49,6 +51,16 @@ class LocalHub:
 
     def has_subscribers(self, channel: str) -> bool:
         return bool(self._subscribers.get(channel))
+
+    async def claim_once(self, key: str, seconds: float) -> bool:
+        """True for the first caller only, for `seconds` (one desk: this process decides)."""
+        now = time.monotonic()
+        for stale in [k for k, until in self._claims.items() if until < now]:
+            del self._claims[stale]
+        if key in self._claims:
+            return False
+        self._claims[key] = now + seconds
+        return True
 
     async def publish(self, channel: str, event: Dict[str, Any]) -> None:
         for queue in list(self._subscribers.get(channel, ())):
@@ -101,6 +113,10 @@ class RedisHub:
     async def publish(self, channel: str, event: Dict[str, Any]) -> None:
         await self.publish_many([(channel, event)])
 
+    async def claim_once(self, key: str, seconds: float) -> bool:
+        """True for the first caller across every replica, for `seconds`."""
+        return bool(await self.redis.set(f"{self.PREFIX}claim:{key}", self.replica, nx=True, ex=max(1, int(seconds))))
+
     async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
         """Several events, in order: to this replica's sockets at once, to the others in one round trip.
 
@@ -146,8 +162,6 @@ class RedisHub:
         return max(self._online_count, len(self._local_agents))
 
     async def _refresh_presence(self) -> None:
-        import time
-
         now = time.time()
         try:
             members = {f"{self.replica}|{name}": now + self.PRESENCE_TTL for name in self._local_agents}

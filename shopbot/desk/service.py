@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from shopbot.compliance import Breach, ReplyContext, check_reply
@@ -30,6 +31,12 @@ NOTICE_BOT_DOWN = "亲,小助手暂时开小差了,已经为您转接人工客�
 NOTICE_OFFLINE = "亲,人工客服的上班时间是{hours},现在暂时不在线呢~您的消息已经记录,上班后会第一时间回复您哦。"
 # The widget shows "typing" only when the bot takes longer than this to answer.
 TYPING_AFTER = 0.3
+# A desk answers or hands off within the Rasa timeout (20 s) plus its resends (7.5 s)
+# and the store's waits for PostgreSQL (~11 s each); a buyer message left unanswered
+# longer than this was abandoned by a desk that died.
+ABANDONED_AFTER = 60.0
+RECOVER_WITHIN = 30 * 60.0  # older than this, a late bot answer would only confuse
+RECOVER_EVERY = 15.0
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
 
@@ -122,6 +129,32 @@ class DeskService:
         replies, typing_shown = await self._wait_for_bot(conversation.id, answer)
         await self._answer(conversation, text, replies, typing_shown)
         return message
+
+    async def recover_unanswered(self, now: Optional[float] = None) -> int:
+        """Answer buyer messages whose desk died before the bot's answer was stored.
+
+        A desk killed outright (SIGKILL, out of memory, the host gone) while it waited
+        for Rasa leaves the buyer's message stored and acknowledged, so the widget
+        never resends it, and nobody answers. Every desk runs this every
+        RECOVER_EVERY seconds: a message still the last word of a bot chat after
+        ABANDONED_AFTER (longer than any live desk takes to answer or hand off) is
+        asked of the bot again, by exactly one desk. Rasa may have processed it once
+        already, just before the desk died; answering twice then is the lesser harm.
+        Returns how many it answered.
+        """
+        now = time.time() if now is None else now
+        found = self.store.unanswered((now - RECOVER_WITHIN, now - ABANDONED_AFTER))
+        answered = 0
+        for message, conversation in found:
+            if not await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN):
+                continue  # another desk took it
+            logger.warning("answering message %s of %s: its desk stopped before the bot answered",
+                           message.id, conversation.id)
+            answer = self._ask_bot(conversation.id, message.text, conversation.account)
+            replies, typing_shown = await self._wait_for_bot(conversation.id, answer)
+            await self._answer(conversation, message.text, replies, typing_shown)
+            answered += 1
+        return answered
 
     def _ask_bot(self, conversation_id: str, text: str, account: Optional[str]) -> "asyncio.Future":
         """Rasa's replies, or None when it cannot answer (already under way when returned)."""

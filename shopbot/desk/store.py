@@ -66,6 +66,9 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.Float, nullable=False),
 )
 
+# The recovery sweep looks for recent messages by age; without this it would scan them all.
+messages_by_age = sa.Index("ix_desk_messages_created_at", messages.c.created_at)
+
 # Built once: building the statement per message cost more than its round trip.
 INSERT_RETURNING_STATE = messages.insert().returning(
     messages.c.id,
@@ -170,6 +173,7 @@ class DeskStore:
         # would only add two round trips to every query on the per-message path.
         self.engine = sa.create_engine(db_url, future=True, isolation_level="AUTOCOMMIT")
         metadata.create_all(self.engine)
+        messages_by_age.create(self.engine, checkfirst=True)  # also on a desk created before it existed
 
     @contextmanager
     def _transaction(self):
@@ -304,6 +308,29 @@ class DeskStore:
             rows = conn.execute(sa.select(messages).where(messages.c.conversation_id == conversation_id)
                                 .order_by(messages.c.id.desc()).limit(limit)).all()
         return [_message(r) for r in reversed(rows)]
+
+    @outlasts_db_restarts
+    def unanswered(self, sent_between: Tuple[float, float], limit: int = 50) -> List[Tuple[Message, Conversation]]:
+        """Buyer messages sent in that window that are still the last word of a chat the bot has.
+
+        Nobody is working on those any more (see DeskService.recover_unanswered).
+        """
+        later = messages.alias("later")
+        query = (sa.select(messages, conversations.c.account)
+                 .join(conversations, conversations.c.id == messages.c.conversation_id)
+                 .where(messages.c.created_at.between(*sent_between), messages.c.sender == "buyer",
+                        conversations.c.state == states.BOT,
+                        ~sa.exists().where((later.c.conversation_id == messages.c.conversation_id)
+                                           & (later.c.id > messages.c.id)))
+                 .order_by(messages.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found = []
+        for row in rows:
+            conversation = Conversation(row.conversation_id, row.account, states.BOT, None, None, {}, None,
+                                        row.created_at, None)
+            found.append((_message(row), conversation))
+        return found
 
     # -- agents and sessions -----------------------------------------------------------
     def add_user(self, username: str, password: str, role: str = "agent") -> None:
