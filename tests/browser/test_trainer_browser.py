@@ -131,3 +131,41 @@ def test_the_confusion_matrix_route_is_for_trainers_only(project_stack):
     trainer = requests.Session()
     trainer.post(f"{project_stack.desk_url}/api/login", json={"username": "tina", "password": "trainerpass1"})
     assert trainer.get(url).status_code == 404
+
+
+def test_cross_validation_is_asked_for_and_its_scores_are_shown_worst_first(page_factory, project_stack):
+    """The page sends the folds the trainer chose and lays out each intent's averages.
+
+    The job's answer is stood in for: cross-validation trains once per fold, minutes
+    here, and tests/test_crossval.py runs the real one.
+    """
+    page = page_factory(**WIDE)
+    scores = {"greet": {"precision": 1.0, "recall": 0.9, "f1": 0.95, "support": 60},
+              "ask_stock": {"precision": 0.7, "recall": 0.6, "f1": 0.65, "support": 80},
+              "macro avg": {"precision": 0.85, "recall": 0.75, "f1": 0.8, "support": 140}}
+    job = {"id": "cvjob", "state": "deployed", "progress": 100, "message": "新模型已上线", "override": False,
+           "cross_validation_folds": 3,
+           "report": {"passed": True, "live_macro_f1": 0.9, "candidate_macro_f1": 0.91, "live_accuracy": 0.9,
+                      "candidate_accuracy": 0.91, "n": 520, "margin": 0.02, "worse": [], "changes": [],
+                      "cross_validation": scores}}
+    posted = []
+
+    def start(route):
+        posted.append(route.request.post_data_json)
+        route.fulfill(json=job)
+
+    page.route("**/api/trainer/retrain", start)
+    page.route("**/api/trainer/jobs/cvjob", lambda route: route.fulfill(json=job))
+    log_in(page, project_stack, "tina", "trainerpass1")
+    expect(page.locator("#trainer-view")).to_be_visible()
+    page.select_option("#retrain-folds", "3")
+    page.click("#retrain-start")
+
+    expect(page.locator("#retrain-crossval")).to_be_visible()
+    assert posted == [{"override": False, "cross_validation_folds": 3}]
+    expect(page.locator("#retrain-crossval-title")).to_contain_text("3 折")
+    rows = page.locator("#retrain-crossval-rows tr")
+    expect(rows).to_have_count(3)
+    assert [rows.nth(i).locator("td").first.text_content() for i in range(3)][0].startswith("ask_stock")
+    expect(rows.nth(2)).to_contain_text("宏平均")
+    expect(rows.nth(0).locator("td").nth(3)).to_have_text("0.650")

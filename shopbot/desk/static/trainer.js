@@ -364,10 +364,11 @@
   $("retrain-start").addEventListener("click", function () {
     var button = $("retrain-start");
     var override = $("retrain-override").checked;
+    var folds = parseInt($("retrain-folds").value, 10) || 0;
     button.disabled = true;
     $("retrain-report").hidden = true;
     $("retrain-message").textContent = "正在启动训练…";
-    api("POST", "/api/trainer/retrain", { override: override }).then(function (res) {
+    api("POST", "/api/trainer/retrain", { override: override, cross_validation_folds: folds }).then(function (res) {
       if (!res.ok || !res.data || !res.data.id) {
         button.disabled = false;
         $("retrain-message").textContent = "启动失败:" + errorOf(res, "服务器错误(" + res.status + ")");
@@ -432,6 +433,8 @@
         rows.appendChild(tr);
       });
 
+      showCrossValidation(report.cross_validation, job.cross_validation_folds);
+
       if (report.confusion_matrix) {
         var url = "/api/trainer/jobs/" + encodeURIComponent(job.id) + "/confusion.png";
         var img = $("retrain-confusion-img");
@@ -442,6 +445,36 @@
       }
     }
     box.hidden = false;
+  }
+
+  // 交叉验证:每个意图在 N 折上的平均分,最差的排在前面(宏平均放最后)
+  function showCrossValidation(table, folds) {
+    var box = $("retrain-crossval");
+    var rows = $("retrain-crossval-rows");
+    clear(rows);
+    box.hidden = !table || typeof table !== "object";
+    if (box.hidden) return;
+    $("retrain-crossval-title").textContent = "交叉验证(" + (Number(folds) || "-") + " 折,新训练数据)";
+    var names = Object.keys(table).filter(function (name) {
+      return table[name] && typeof table[name] === "object" && name !== "macro avg" &&
+        name !== "weighted avg" && name !== "micro avg" && name !== "accuracy";
+    });
+    names.sort(function (a, b) { return (Number(table[a].f1) || 0) - (Number(table[b].f1) || 0); });
+    if (table["macro avg"] && typeof table["macro avg"] === "object") names.push("macro avg");
+    names.forEach(function (name) {
+      var scores = table[name];
+      var tr = el("tr", "report-row" + (name === "macro avg" ? " total" : ""));
+      var cell = el("td");
+      cell.appendChild(document.createTextNode(name === "macro avg" ? "宏平均" : name));
+      var zh = name === "macro avg" ? "" : intentLabel(name);
+      if (zh) cell.appendChild(el("span", "intent-zh", zh));
+      tr.appendChild(cell);
+      tr.appendChild(el("td", "num", num(scores.precision)));
+      tr.appendChild(el("td", "num", num(scores.recall)));
+      tr.appendChild(el("td", "num", num(scores.f1)));
+      tr.appendChild(el("td", "num", typeof scores.support === "number" ? String(scores.support) : "-"));
+      rows.appendChild(tr);
+    });
   }
 
   // -- 回滚 ------------------------------------------------------------------------------
