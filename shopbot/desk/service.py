@@ -35,7 +35,7 @@ TYPING_AFTER = 0.3
 # and the store's waits for PostgreSQL (~11 s each); a buyer message left unanswered
 # longer than this was abandoned by a desk that died.
 ABANDONED_AFTER = 60.0
-RECOVER_WITHIN = 30 * 60.0  # older than this, a late bot answer would only confuse
+RECOVER_WITHIN = 10 * 60.0  # older than this, a late bot answer would only confuse (and the sweep reads less)
 RECOVER_EVERY = 15.0
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
