@@ -101,3 +101,23 @@ def test_messages_of_one_conversation_still_take_turns():
 
     asyncio.run(three_at_once())
     assert most_inside == 1
+
+
+def test_every_event_name_finds_the_class_rasas_own_lookup_finds():
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    rasa_patches.apply()
+    rasas = rasa_patches.RASA_ORIGINALS["resolve_by_type"]
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) > 20
+    assert all(Event.resolve_by_type(name) is rasas(name) for name in names)
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+
+    class ImportedLater(SlotSet):
+        type_name = "shopbot_test_imported_later"
+
+    assert Event.resolve_by_type("shopbot_test_imported_later") is ImportedLater
