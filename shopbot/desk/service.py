@@ -143,7 +143,9 @@ class DeskService:
         Returns how many it answered.
         """
         now = time.time() if now is None else now
-        found = self.store.unanswered((now - RECOVER_WITHIN, now - ABANDONED_AFTER))
+        # In a thread: buyers' messages on this desk's loop must never wait for the sweep.
+        found = await asyncio.get_running_loop().run_in_executor(
+            None, self.store.unanswered, (now - RECOVER_WITHIN, now - ABANDONED_AFTER))
         answered = 0
         for message, conversation in found:
             if not await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN):
