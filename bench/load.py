@@ -50,6 +50,7 @@ CONVERSATIONS = [
 class Stats:
     latencies: List[float] = field(default_factory=list)
     opening: List[float] = field(default_factory=list)  # desk only: clicking the widget to its welcome
+    answered_at: List[float] = field(default_factory=list)  # monotonic time of each latency, for the timeline
     sent: int = 0
     errors: int = 0
     handoffs: int = 0
@@ -62,6 +63,18 @@ class Stats:
                 "p95_ms": percentile(self.latencies, 0.95), "p99_ms": percentile(self.latencies, 0.99),
                 "errors": self.errors, "handoffs": self.handoffs,
                 "open_p50_ms": percentile(self.opening, 0.50), "open_p95_ms": percentile(self.opening, 0.95)}
+
+
+def timeline(stats: Stats, every: float = 30.0) -> List[str]:
+    """Messages answered, p50 and p95 per `every` seconds: sustained, or a good start and a slump."""
+    lines = []
+    start = stats.started
+    while start < stats.finished:
+        window = [lat for at, lat in zip(stats.answered_at, stats.latencies) if start <= at < start + every]
+        lines.append(f"  {start - stats.started:>5.0f}-{start - stats.started + every:<5.0f}s {len(window) / every:>6.1f} msg/s"
+                     f"  p50 {percentile(window, 0.5):>7.1f}  p95 {percentile(window, 0.95):>7.1f} ms")
+        start += every
+    return lines
 
 
 def percentile(seconds: List[float], p: float) -> float:
@@ -104,6 +117,7 @@ async def rasa_buyer(http, rasa_url, stats, deadline, interval, sent_by_sender):
                     if response.status >= 400:
                         raise RuntimeError(response.status)
                 stats.latencies.append(time.monotonic() - began)
+                stats.answered_at.append(time.monotonic())
                 sent_by_sender[sender] = sent_by_sender.get(sender, 0) + 1
             except Exception:
                 stats.errors += 1
@@ -144,6 +158,7 @@ async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
                     stats.errors += 1
                 else:
                     stats.latencies.append(turn.seconds)
+                    stats.answered_at.append(time.monotonic())
                     stats.handoffs += text == "转人工"
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, KeyError, ValueError):
             stats.errors += 1
@@ -201,6 +216,8 @@ async def main_async(args) -> int:
               f"{fig['handoffs']:>10}")
     print(f"opening the widget (connect, hello, welcome): p50 {desk_fig['open_p50_ms']:.1f} ms, "
           f"p95 {desk_fig['open_p95_ms']:.1f} ms over {len(desk_stats.opening)} chats")
+    print("desk, every 30 s:")
+    print("\n".join(timeline(desk_stats)))
     ratio = desk_fig["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
     print(f"desk p50 / bare Rasa p50 = {ratio:.2f} (desk adds {100 * (ratio - 1):+.0f}%)")
     print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
