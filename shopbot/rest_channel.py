@@ -25,6 +25,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from shopbot import rasa_patches
+from shopbot.gc_tuning import freeze_after_start
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 255  # the SQL tracker store's sender_id column
@@ -69,6 +70,8 @@ class RestInput(RasaRestInput):
         # Rasa builds the channel once, at start-up: the one hook we own in its process.
         rasa_patches.apply()
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+        # After Rasa's own before_server_start listener has loaded the model.
+        webhook.listener("after_server_start")(freeze_after_start("Rasa"))
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request):

@@ -53,6 +53,15 @@ def project_root() -> Path:
     return ROOT
 
 
+SERVER_LOGS = {}  # name -> log file of the session's `rasa_url` servers
+
+
+@pytest.fixture(scope="session")
+def server_logs(rasa_url):
+    """The logs of the Rasa server and the action server behind `rasa_url`."""
+    return SERVER_LOGS
+
+
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory):
     """A real `rasa run` and `rasa run actions`, as `make run` starts them."""
@@ -64,6 +73,7 @@ def rasa_url(tmp_path_factory):
                TF_CPP_MIN_LOG_LEVEL="2", SHOP_NOW=SAMPLE_NOW,
                SHOP_DB_URL=f"sqlite:///{tmp / 'shop.db'}")
     actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
+    SERVER_LOGS.update(actions=actions_log, rasa=rasa_log)
     actions = subprocess.Popen(
         [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)],
         cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT)

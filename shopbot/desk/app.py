@@ -33,6 +33,7 @@ from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import RECOVER_EVERY, DeskService
 from shopbot.desk.store import DeskStore
 from shopbot.desk.triggers import Triggers
+from shopbot.gc_tuning import freeze_after_start
 
 logger = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -84,6 +85,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     app.ctx.cfg = cfg
     app.ctx.hub = hub
     app.ctx.in_flight = set()  # buyers' messages being handled now
+    app.register_listener(freeze_after_start("desk"), "after_server_start")
 
     @app.before_server_start
     async def start(app_: Sanic, _loop) -> None:
