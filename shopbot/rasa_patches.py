@@ -1,4 +1,4 @@
-"""Four changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
+"""Five changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
 
 1. Speed. Rasa validates every action server response with `jsonschema.validate(result,
 schema)`. With the jsonschema pinned here (4.17), that call first checks the
@@ -29,13 +29,21 @@ conversation on every message, and every event an action returns (profiled:
 about 3% of a replica's CPU). The classes do not change once imported; we look
 the name up in a table, rebuilt when a name is missing (a class imported later),
 with the same first-match order, default and errors.
+
+5. Speed. Rasa runs its model graphs (the NLU pipeline on every message, the
+policies on every prediction) through dask's scheduler, and first works out, on
+every run, which nodes the targets need. For graphs of ten-odd nodes on one
+thread, dask's bookkeeping was about a tenth of the NLU's CPU (measured
+in-process on our model: 8.7-9.2 ms of CPU per parse with dask, 7.6-8.3 ms
+without, the same results). We run the same nodes, called the same way, in an
+order worked out once per set of targets. Graph errors are raised as Rasa's.
 """
 from __future__ import annotations
 
 import asyncio
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 
 @lru_cache(maxsize=1)
@@ -113,11 +121,56 @@ def _resolve_event_by_type(type_name: Text, default: Optional[Any] = None) -> Op
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+def _node_order(runner, targets: Tuple[Text, ...]) -> List[Text]:
+    """The nodes the targets need, each after the nodes it needs (worked out once per runner)."""
+    orders = runner.__dict__.setdefault("_shopbot_orders", {})
+    if targets not in orders:
+        schema = runner._graph_schema.minimal_graph_schema(list(targets))
+        order: List[Text] = []
+        placed = set()
+
+        def place(name: Text) -> None:
+            if name in placed or name not in schema.nodes:
+                return  # placed already, or a run input
+            placed.add(name)
+            for needed in schema.nodes[name].needs.values():
+                place(needed)
+            order.append(name)
+
+        for name in schema.nodes:
+            place(name)
+        orders[targets] = order
+    return orders[targets]
+
+
+def _run_graph_in_order(self, inputs: Optional[Dict[Text, Any]] = None,
+                        targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    """DaskGraphRunner.run without dask: each node gets its needs' (name, output) pairs, as dask gave them."""
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = tuple(targets if targets else self._graph_schema.target_names)
+    order = _node_order(self, run_targets)
+    values: Dict[Text, Any] = {}
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and value in order:  # Rasa's check, as its runner makes it
+            raise GraphRunError(f"Input value '{value}' clashes with a node name.")
+        values[name] = (name, value)
+    try:
+        for name in order:
+            needs = self._graph_schema.nodes[name].needs.values()
+            # A need that is neither a node nor an input reached dask's nodes as the bare name.
+            values[name] = self._instantiated_nodes[name](*(values.get(need, need) for need in needs))
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+    return dict(values[target] for target in run_targets)
+
+
 def apply() -> None:
     """Idempotent; called once per Rasa process."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.lock_store import LockStore
     from rasa.core.tracker_store import FailSafeTrackerStore
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
 
     RemoteAction._validate_action_result = _validate_action_result
@@ -126,3 +179,5 @@ def apply() -> None:
     LockStore.lock = _lock_surviving_dead_holders
     RASA_ORIGINALS.setdefault("resolve_by_type", Event.resolve_by_type)
     Event.resolve_by_type = staticmethod(_resolve_event_by_type)
+    RASA_ORIGINALS.setdefault("graph_run", DaskGraphRunner.run)
+    DaskGraphRunner.run = _run_graph_in_order

@@ -121,3 +121,39 @@ def test_every_event_name_finds_the_class_rasas_own_lookup_finds():
         type_name = "shopbot_test_imported_later"
 
     assert Event.resolve_by_type("shopbot_test_imported_later") is ImportedLater
+
+
+BUYER_LINES = ["在吗", "这款有货吗", "保质期多久啊", "便宜点呗", "发什么快递", "几天能到", "新疆包邮吗", "我要退货",
+               "收到是碎的", "转人工", "有发票吗", "能用信用卡吗", "怎么还不发货啊", "訂單12345678物流", "asdfgh", "😡😡"]
+
+
+async def test_the_models_graphs_give_rasas_own_answers_without_dask(monkeypatch):
+    from rasa.core.agent import Agent
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.conftest import MODEL
+
+    rasa_patches.apply()
+    agent = Agent.load(str(MODEL))
+
+    async def answers():
+        parses, predictions = [], []
+        for number, line in enumerate(BUYER_LINES):
+            parse = await agent.parse_message(line)
+            parses.append({key: parse[key] for key in ("intent", "entities", "intent_ranking")})
+            tracker = DialogueStateTracker.from_events(
+                f"buyer-{number}", [ActionExecuted("action_listen"), UserUttered(line, parse["intent"],
+                                                                              parse["entities"], parse)],
+                slots=agent.domain.slots)
+            prediction = agent.processor.predict_next_with_tracker(tracker)
+            predictions.append({key: prediction[key] for key in ("scores", "policy", "confidence")})
+        return parses, predictions
+
+    with monkeypatch.context() as rasas_way:
+        rasas_way.setattr(DaskGraphRunner, "run", rasa_patches.RASA_ORIGINALS["graph_run"])
+        expected = await answers()
+    assert DaskGraphRunner.run is rasa_patches._run_graph_in_order
+    assert await answers() == expected
+    assert {p["intent"]["name"] for p in expected[0]} >= {"greet", "ask_stock", "bargain", "request_human"}
