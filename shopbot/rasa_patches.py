@@ -1,4 +1,4 @@
-"""Five changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
+"""Six changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
 
 1. Speed. Rasa validates every action server response with `jsonschema.validate(result,
 schema)`. With the jsonschema pinned here (4.17), that call first checks the
@@ -37,6 +37,12 @@ thread, dask's bookkeeping was about a tenth of the NLU's CPU (measured
 in-process on our model: 8.7-9.2 ms of CPU per parse with dask, 7.6-8.3 ms
 without, the same results). We run the same nodes, called the same way, in an
 order worked out once per set of targets. Graph errors are raised as Rasa's.
+
+6. Speed. Rasa calls DIET's traced prediction graph through `tf.function`, which
+on every call matches the inputs against the signature and looks the graph up
+again: measured in-process, 2.6 ms of CPU per call, 1.5 ms of it the graph
+itself. Once Rasa has traced it (its first prediction, unchanged), we keep the
+one concrete graph its signature allows and call it with the same tensors.
 """
 from __future__ import annotations
 
@@ -165,6 +171,26 @@ def _run_graph_in_order(self, inputs: Optional[Dict[Text, Any]] = None,
     return dict(values[target] for target in run_targets)
 
 
+def _rasa_predict_with_concrete_graph(self, batch_in):
+    """RasaModel._rasa_predict, calling the graph Rasa traced without tf.function's dispatch."""
+    concrete = self.__dict__.get("_shopbot_concrete_predict")
+    if concrete is None:
+        outputs = RASA_ORIGINALS["rasa_predict"](self, batch_in)  # traces on the first call, as Rasa does
+        if not self._run_eagerly and self._tf_predict_step is not None:
+            # The signature has a None for every dimension, so this is the only graph there is.
+            self.__dict__["_shopbot_concrete_predict"] = self._tf_predict_step.get_concrete_function()
+        return outputs
+    import tensorflow as tf
+    from keras.utils import tf_utils
+    from rasa.shared.constants import DIAGNOSTIC_DATA
+
+    tensors = [tf.convert_to_tensor(array) for array in tf.nest.flatten(batch_in)]
+    outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(tensors, concrete.captured_inputs))
+    if DIAGNOSTIC_DATA in outputs:
+        outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+    return outputs
+
+
 def apply() -> None:
     """Idempotent; called once per Rasa process."""
     from rasa.core.actions.action import RemoteAction
@@ -172,6 +198,7 @@ def apply() -> None:
     from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
+    from rasa.utils.tensorflow.models import RasaModel
 
     RemoteAction._validate_action_result = _validate_action_result
     FailSafeTrackerStore.retrieve = _retrieve_or_fail
@@ -181,3 +208,5 @@ def apply() -> None:
     Event.resolve_by_type = staticmethod(_resolve_event_by_type)
     RASA_ORIGINALS.setdefault("graph_run", DaskGraphRunner.run)
     DaskGraphRunner.run = _run_graph_in_order
+    RASA_ORIGINALS.setdefault("rasa_predict", RasaModel._rasa_predict)
+    RasaModel._rasa_predict = _rasa_predict_with_concrete_graph

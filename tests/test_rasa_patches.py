@@ -127,9 +127,10 @@ BUYER_LINES = ["在吗", "这款有货吗", "保质期多久啊", "便宜点呗"
                "收到是碎的", "转人工", "有发票吗", "能用信用卡吗", "怎么还不发货啊", "訂單12345678物流", "asdfgh", "😡😡"]
 
 
-async def test_the_models_graphs_give_rasas_own_answers_without_dask(monkeypatch):
+async def test_the_model_gives_rasas_own_answers_without_dask_and_tf_function_dispatch(monkeypatch):
     from rasa.core.agent import Agent
     from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.utils.tensorflow.models import RasaModel
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -151,9 +152,15 @@ async def test_the_models_graphs_give_rasas_own_answers_without_dask(monkeypatch
             predictions.append({key: prediction[key] for key in ("scores", "policy", "confidence")})
         return parses, predictions
 
+    rasas_predict = rasa_patches.RASA_ORIGINALS["rasa_predict"]
     with monkeypatch.context() as rasas_way:
         rasas_way.setattr(DaskGraphRunner, "run", rasa_patches.RASA_ORIGINALS["graph_run"])
+        rasas_way.setattr(RasaModel, "_rasa_predict", rasas_predict)
         expected = await answers()
     assert DaskGraphRunner.run is rasa_patches._run_graph_in_order
+    through_tf_function = []
+    monkeypatch.setitem(rasa_patches.RASA_ORIGINALS, "rasa_predict",
+                        lambda model, batch: through_tf_function.append(1) or rasas_predict(model, batch))
     assert await answers() == expected
+    assert len(through_tf_function) <= 1  # only the first prediction, which keeps the traced graph
     assert {p["intent"]["name"] for p in expected[0]} >= {"greet", "ask_stock", "bargain", "request_human"}
