@@ -33,7 +33,7 @@ export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
 export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 read -r -a RASA_REPLICAS <<<"${RASA_REPLICA_PORTS:-5011 5012}"
 read -r -a DESK_REPLICAS <<<"${DESK_REPLICA_PORTS:-8001 8002}"
-# The desks take the Rasa replicas in turn themselves, as compose's service name does;
+# The desks pick among the Rasa replicas themselves (the least busy), no balancer hop;
 # nginx's :$RASA_PORT stays Rasa's REST port for everything else (trainers, checks).
 RASA_REPLICA_URLS=$(printf 'http://127.0.0.1:%s,' "${RASA_REPLICAS[@]}")
 RASA_REPLICA_URLS=${RASA_REPLICA_URLS%,}

@@ -102,6 +102,31 @@ def test_the_desk_takes_the_rasa_replicas_in_turn():
     assert asyncio.run(scenario()) == (3, 3)
 
 
+def test_while_one_replica_works_on_a_message_the_next_ones_go_to_the_other():
+    async def scenario():
+        busy, idle = FlakyRasa([], delay=0.6), FlakyRasa([])
+        (runner1, url1), (runner2, url2) = await serve(busy), await serve(idle)
+        client = RasaClient([url1, url2], retry_delays=())
+        loop = asyncio.get_running_loop()
+        try:
+            slow = asyncio.ensure_future(client.send("c1", "这个能便宜点吗", "tb_lily"))  # first in turn: url1
+            await asyncio.sleep(0.1)
+            began = loop.time()
+            for _ in range(3):
+                assert await client.send("c2", "发什么快递", "tb_mike") == REPLY
+            others_waited = loop.time() - began
+            assert await slow == REPLY
+        finally:
+            await client.close()
+            await runner1.cleanup()
+            await runner2.cleanup()
+        return busy.requests, idle.requests, others_waited
+
+    busy_served, idle_served, others_waited = asyncio.run(scenario())
+    assert (busy_served, idle_served) == (1, 3)
+    assert others_waited < 0.4  # none of them queued behind the slow one
+
+
 def test_a_replica_that_is_down_costs_no_wait_and_is_asked_last_for_a_while():
     async def scenario():
         alive = FlakyRasa([])

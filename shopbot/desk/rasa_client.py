@@ -1,9 +1,13 @@
 """Talking to Rasa: the REST channel for messages, the tracker API for pause/resume.
 
-Given several replicas, the client takes them in turn, as compose's service
-name does (no balancer hop on every message). A replica that refuses the
-connection never saw the message, so the next one is asked at once, and the
-refusing one goes last for a few seconds.
+Given several replicas, the client sends each message to the one with the
+fewest of this desk's messages still in flight, taking them in turn among
+equals (no balancer hop on every message). A Rasa replica works on one
+message's model at a time, so a message sent to a busy one waits for it while
+the other may sit idle; taking them strictly in turn did that whenever two
+buyers' messages came close together. A replica that refuses the connection
+never saw the message, so the next one is asked at once, and the refusing one
+goes last for a few seconds.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ class RasaClient:
         self.refused_seconds = refused_seconds
         self._turn = itertools.count()
         self._refused_until: Dict[str, float] = {}
+        self._in_flight: Dict[str, int] = {url: 0 for url in self.base_urls}
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self.params = {"token": token} if token else {}
         self.retry_delays = tuple(retry_delays)
@@ -78,11 +83,11 @@ class RasaClient:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "resume"}])
 
     def _in_turn(self) -> List[str]:
-        """Every replica, from the next in turn; those that refused lately come last."""
+        """Every replica, least busy first, from the next in turn among equals; those that refused lately come last."""
         start = next(self._turn) % len(self.base_urls)
         rotated = self.base_urls[start:] + self.base_urls[:start]
         now = time.monotonic()
-        return sorted(rotated, key=lambda url: self._refused_until.get(url, 0.0) > now)
+        return sorted(rotated, key=lambda url: (self._refused_until.get(url, 0.0) > now, self._in_flight[url]))
 
     async def _post(self, path: str, body: Any) -> Any:
         refusals = []
@@ -95,6 +100,13 @@ class RasaClient:
         raise RasaUnavailable(f"Rasa is not reachable: {'; '.join(refusals)}", retryable=True)
 
     async def _post_to(self, base_url: str, path: str, body: Any) -> Any:
+        self._in_flight[base_url] += 1
+        try:
+            return await self._post_once(base_url, path, body)
+        finally:
+            self._in_flight[base_url] -= 1
+
+    async def _post_once(self, base_url: str, path: str, body: Any) -> Any:
         try:
             async with self._client().post(base_url + path, json=body, params=self.params) as response:
                 if response.status >= 400:
