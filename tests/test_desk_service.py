@@ -1,5 +1,6 @@
 """Routing each message by the chat's state, with a stand-in for Rasa."""
 import asyncio
+import time
 
 import pytest
 
@@ -250,3 +251,32 @@ def test_two_desks_sweeping_together_answer_an_abandoned_message_once(desk):
 
     assert sorted(run(both())) == [0, 1]
     assert len(rasa.sent) == 1
+
+
+def test_one_buyers_slow_write_does_not_hold_up_another_buyers_answer(desk):
+    store, _, _, service, _ = desk
+    slow_chat, quick_chat = store.create_conversation("tb_lily"), store.create_conversation("tb_mike")
+    store_buyer_message = store.add_buyer_message
+
+    def slow_for_one_chat(conversation_id, text, client_id):
+        if conversation_id == slow_chat.id:
+            time.sleep(0.5)  # a commit stuck behind a busy disk
+        return store_buyer_message(conversation_id, text, client_id)
+
+    store.add_buyer_message = slow_for_one_chat
+
+    async def scenario():
+        answered = {}
+
+        async def say(chat, text):
+            await service.buyer_message(chat, text, None)
+            answered[chat.id] = time.monotonic()
+
+        began = time.monotonic()
+        await asyncio.gather(say(slow_chat, "在吗"), say(quick_chat, "有货吗"))
+        return answered[quick_chat.id] - began, answered[slow_chat.id] - began
+
+    quick, slow = run(scenario())
+    assert quick < 0.25 and slow >= 0.5
+    assert texts(store, quick_chat.id) == ["有货吗", "亲,收到:有货吗"]
+    assert texts(store, slow_chat.id) == ["在吗", "亲,收到:在吗"]

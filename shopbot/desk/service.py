@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from shopbot.compliance import Breach, ReplyContext, check_reply
@@ -88,8 +89,18 @@ class DeskService:
         state = {"type": "state", "state": conversation.state}
         await self.hub.publish_many([(conversation_channel(conversation.id), state), (AGENTS, event)])
 
+    async def _stored(self, store_call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A write on the buyer's path, made in a worker thread.
+
+        Each one waits for the database's commit; made on the event loop, that
+        wait held up every other buyer of this desk (under load, a quarter of
+        the loop's busy time was spent waiting on PostgreSQL). The caller still
+        waits for its own write, so "stored before delivered" holds.
+        """
+        return await asyncio.get_running_loop().run_in_executor(None, partial(store_call, *args, **kwargs))
+
     async def _system(self, conversation_id: str, text: str) -> Message:
-        message = self.store.add_message(conversation_id, "system", text)
+        message = await self._stored(self.store.add_message, conversation_id, "system", text)
         await self._deliver(message)
         return message
 
@@ -102,7 +113,7 @@ class DeskService:
                             on_stored: Optional[Callable[[Message], Awaitable[None]]] = None) -> Message:
         """Store, then route; `on_stored` hears of the stored message before anything else happens."""
         text = clean_buyer_text(text)
-        message, state = self.store.add_buyer_message(conversation.id, text, client_id)
+        message, state = await self._stored(self.store.add_buyer_message, conversation.id, text, client_id)
         if on_stored is not None:
             await on_stored(message)
         if message.duplicate:
@@ -195,7 +206,8 @@ class DeskService:
         shown = [r for r in replies if not _is_handoff(r)]
         for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
-            stored = self.store.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
+            stored = await self._stored(self.store.add_message, conversation.id, "bot", reply.get("text") or "",
+                                        payload or None)
             await self._deliver(stored, *(typing_off if position == len(shown) else []))
         if not shown:
             await self.hub.publish_many(typing_off)
