@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator, Optional
 
 import pytest
 import requests
+import yaml
 
 from shopbot.cluster import free_port
 
@@ -32,6 +34,15 @@ def copy_project(dest: Path, names=ASSISTANT_FILES) -> Path:
         (shutil.copytree if source.is_dir() else shutil.copy)(source, dest / name)
     return dest
 
+
+def set_diet_epochs(config_file: Path, epochs: int) -> None:
+    """Train the project's classifier for `epochs` only: for tests about a training's
+    workflow, not about the shipped model's quality (a few epochs train in seconds)."""
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    for component in config["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["epochs"] = epochs
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 360) -> None:
@@ -166,8 +177,10 @@ class ProjectStack:
     repository's data and models untouched.
     """
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, diet_epochs: Optional[int] = None):
         self.dir = copy_project(tmp / "project", ASSISTANT_FILES + ("endpoints.yml", "credentials.yml"))
+        if diet_epochs is not None:
+            set_diet_epochs(self.dir / "config.yml", diet_epochs)
         (self.dir / "tests").mkdir()
         shutil.copy(ROOT / "tests" / "nlu_test.yml", self.dir / "tests" / "nlu_test.yml")
         (self.dir / "models").mkdir()
@@ -221,10 +234,15 @@ class ProjectStack:
                 process.kill()
 
 
-@pytest.fixture(scope="module")
-def project_stack(tmp_path_factory):
-    stack = ProjectStack(tmp_path_factory.mktemp("stack")).start()
+def trainer_stack(tmp_path_factory, diet_epochs: Optional[int] = None) -> Iterator[ProjectStack]:
+    """A ProjectStack with a trainer (tina) and an agent (alice) who can log in."""
+    stack = ProjectStack(tmp_path_factory.mktemp("stack"), diet_epochs).start()
     stack.run(BIN / "shopbot", "user", "add", "tina", "--role", "trainer", "--password", "trainerpass1", check=True)
     stack.run(BIN / "shopbot", "user", "add", "alice", "--password", "agentpass1", check=True)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def project_stack(tmp_path_factory):
+    yield from trainer_stack(tmp_path_factory)

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import yaml
 
 from shopbot.training.crossval import cross_validate
+from tests.conftest import set_diet_epochs
 
 
 def small_project(project_root, tmp_path, mislabel):
@@ -13,11 +14,8 @@ def small_project(project_root, tmp_path, mislabel):
     (project / "data").mkdir(parents=True)
     shutil.copytree(project_root / "data" / "jieba", project / "data" / "jieba")
     shutil.copytree(project_root / "shop", project / "shop")
-    config = yaml.safe_load((project_root / "config.yml").read_text(encoding="utf-8"))
-    for component in config["pipeline"]:
-        if component["name"] == "DIETClassifier":
-            component["epochs"] = 15
-    (project / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    shutil.copy(project_root / "config.yml", project / "config.yml")
+    set_diet_epochs(project / "config.yml", 15)
     wanted = {"ask_invoice": [], "ask_payment": [], "greet": []}
     for path in (project_root / "data" / "nlu").glob("*.yml"):
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
