@@ -26,12 +26,15 @@ SAMPLE_NOW = "2026-11-23T12:00:00+08:00"
 ASSISTANT_FILES = ("data", "shop", "domain.yml", "config.yml")
 
 
-def copy_project(dest: Path, names=ASSISTANT_FILES) -> Path:
-    """A private copy of the project's files, for tests that label, train or deploy."""
+def copy_project(dest: Path, names=ASSISTANT_FILES, diet_epochs: Optional[int] = None) -> Path:
+    """A private copy of the project's files, for tests that label, train or deploy;
+    with `diet_epochs`, its classifier trains for that many epochs (set_diet_epochs)."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in names:
         source = ROOT / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, dest / name)
+    if diet_epochs is not None:
+        set_diet_epochs(dest / "config.yml", diet_epochs)
     return dest
 
 
@@ -178,9 +181,7 @@ class ProjectStack:
     """
 
     def __init__(self, tmp: Path, diet_epochs: Optional[int] = None):
-        self.dir = copy_project(tmp / "project", ASSISTANT_FILES + ("endpoints.yml", "credentials.yml"))
-        if diet_epochs is not None:
-            set_diet_epochs(self.dir / "config.yml", diet_epochs)
+        self.dir = copy_project(tmp / "project", ASSISTANT_FILES + ("endpoints.yml", "credentials.yml"), diet_epochs)
         (self.dir / "tests").mkdir()
         shutil.copy(ROOT / "tests" / "nlu_test.yml", self.dir / "tests" / "nlu_test.yml")
         (self.dir / "models").mkdir()

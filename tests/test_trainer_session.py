@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from shopbot.training.retrain import compare, train_candidate
-from tests.conftest import BIN, copy_project, set_diet_epochs
+from tests.conftest import BIN, copy_project
 from tests.replies import responses_matching
 
 WRONG = "推荐个好看的电视剧"  # chit-chat the shipped model takes for a product recommendation
@@ -50,16 +50,10 @@ def test_flag_label_retrain_deploy_and_the_running_bot_answers_correctly(project
     assert "utter_out_of_scope" not in ask(stack, WRONG)
 
 
-def quick_project(directory):
-    project = copy_project(directory)
-    set_diet_epochs(project / "config.yml", 5)
-    return project
-
-
 def test_a_mislabelled_batch_is_refused_by_the_gate_naming_the_intents_that_got_worse(tmp_path, project_root):
     """The live model and the candidate are trained alike (five epochs, side by side),
     so the batch is the only difference the gate can see."""
-    live_project, project = quick_project(tmp_path / "live"), quick_project(tmp_path / "project")
+    live_project, project = (copy_project(tmp_path / name, diet_epochs=5) for name in ("live", "project"))
     # A trainer's batch that labels every payment question as an invoice question.
     payment = project / "data" / "nlu" / "payment.yml"
     payment.write_text(payment.read_text(encoding="utf-8").replace("- intent: ask_payment", "- intent: ask_invoice"),
