@@ -30,16 +30,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shopbot import config  # noqa: E402
+from shopbot import config, proc_cpu  # noqa: E402
 from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
-from shopbot.cluster import Cluster  # noqa: E402
+from shopbot.cluster import SHARED_SERVERS, Cluster  # noqa: E402
 from shopbot.fault_drill import ACCOUNTS  # noqa: E402
 
 CONVERSATIONS = [
@@ -64,6 +64,7 @@ class Stats:
     started: float = 0.0
     finished: float = 0.0
     elapsed: Optional[float] = None  # set when merged from phases with a gap between them
+    cpu: Dict[str, float] = field(default_factory=dict)  # CPU seconds by role over the phase
 
     @classmethod
     def combined(cls, *phases: "Stats") -> "Stats":
@@ -91,6 +92,21 @@ def timeline(stats: Stats, every: float = 30.0) -> List[str]:
         lines.append(f"  {start - stats.started:>5.0f}-{start - stats.started + every:<5.0f}s {len(window) / every:>6.1f} msg/s"
                      f"  p50 {percentile(window, 0.5):>7.1f}  p95 {percentile(window, 0.95):>7.1f} ms")
         start += every
+    return lines
+
+
+CPU_ROLES = ("rasa", "actions", "desk", "nginx", "postgres", "redis", "bench")
+
+
+def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
+    """Per phase, the CPU each role spent per message sent (ms), their total, and the cores busy."""
+    lines = [f"{'phase':<10}" + "".join(f"{role:>9}" for role in CPU_ROLES) + f"{'total':>9}{'cores':>7}"]
+    for name, stats in phases:
+        messages = max(stats.sent, 1)
+        per_message = [1000 * stats.cpu.get(role, 0.0) / messages for role in CPU_ROLES]
+        cores = sum(stats.cpu.values()) / max(stats.finished - stats.started, 1e-9)
+        lines.append(f"{name:<10}" + "".join(f"{ms:>9.1f}" for ms in per_message)
+                     + f"{sum(per_message):>9.1f}{cores:>7.2f}")
     return lines
 
 
@@ -185,12 +201,14 @@ async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
 
 
 # -- orchestration -----------------------------------------------------------------------------------
-async def run_phase(name, buyers, duration, rate, make_buyer):
+async def run_phase(name, buyers, duration, rate, make_buyer, roles: proc_cpu.Roles):
+    cpu_before = proc_cpu.snapshot(roles)
     stats = Stats(started=time.monotonic())
     deadline = stats.started + duration
     interval = buyers / rate
     await asyncio.gather(*(make_buyer(stats, deadline, interval) for _ in range(buyers)))
     stats.finished = time.monotonic()
+    stats.cpu = proc_cpu.seconds_by_role(cpu_before, proc_cpu.snapshot(roles))
     return stats
 
 
@@ -203,7 +221,8 @@ async def main_async(args) -> int:
 
         async def bare_rasa_phase() -> Stats:
             return await run_phase("rasa", args.buyers, args.rasa_duration, args.rate,
-                                   lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record))
+                                   lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record),
+                                   args.cpu_roles)
 
         rasa_before = await bare_rasa_phase()
 
@@ -220,7 +239,8 @@ async def main_async(args) -> int:
             agent = asyncio.ensure_future(SimulatedAgent(agent_http, args.desk_url).run(agent_deadline + 5, every=1.0))
             desk_stats = await run_phase("desk", args.buyers, args.desk_duration, args.rate,
                                          lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
-                                                                    s, d, i, crowd))
+                                                                    s, d, i, crowd),
+                                         args.cpu_roles)
             agent.cancel()
             stored = await check_transcripts(agent_http, args.desk_url, crowd)
             desk_check = {"lost": stored.lost, "duplicated": stored.duplicated}
@@ -242,6 +262,9 @@ async def main_async(args) -> int:
           f"p95 {desk_fig['open_p95_ms']:.1f} ms over {len(desk_stats.opening)} chats")
     print("desk, every 30 s:")
     print("\n".join(timeline(desk_stats)))
+    print("CPU per message sent, ms, from /proc (PostgreSQL and Redis: the whole server; "
+          "cores: all roles together, of " f"{os.cpu_count()}):")
+    print("\n".join(cpu_table([("bare 1st", rasa_before), ("desk", desk_stats), ("bare 2nd", rasa_after)])))
     ratio = desk_fig["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
     print(f"desk p50 / bare Rasa p50 (both bare phases) = {ratio:.2f} (desk adds {100 * (ratio - 1):+.0f}%)")
     print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
@@ -266,12 +289,16 @@ def main(argv=None) -> int:
     parser.add_argument("--agent-password", default="load-agent-pass")
     args = parser.parse_args(argv)
     cluster = None
+    # Without the cluster the servers' sessions are unknown: only the shared servers and the bench are split out.
+    args.cpu_roles = proc_cpu.Roles(sessions={os.getpid(): "bench"}, commands=SHARED_SERVERS)
     if not args.no_cluster:
         cluster = Cluster(ROOT / "var" / "bench-load-cluster", desk_port=int(os.environ.get("DESK_PORT", "8000")),
                           rasa_port=int(os.environ.get("RASA_PORT", "5005")),
                           actions_port=int(os.environ.get("ACTIONS_PORT", "5055"))).start()
         cluster.add_user(args.agent, args.agent_password)
         args.desk_url, args.rasa_url = cluster.desk_url, cluster.rasa_url
+        found = cluster.cpu_roles()
+        args.cpu_roles = proc_cpu.Roles(sessions={**found.sessions, os.getpid(): "bench"}, commands=found.commands)
     try:
         return asyncio.run(main_async(args))
     finally:

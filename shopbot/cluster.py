@@ -18,7 +18,11 @@ from typing import Dict, List, Optional
 import requests
 import sqlalchemy as sa
 
+from shopbot.proc_cpu import Roles
+
 ROOT = Path(__file__).resolve().parent.parent
+# This machine's servers the topology uses, counted whole (they may serve others too).
+SHARED_SERVERS = {"postgres": "postgres", "redis-server": "redis"}
 
 
 def free_port() -> int:
@@ -112,6 +116,16 @@ class Cluster:
     def pid(self, name: str) -> int:
         """The current pid of a process: actions, rasa-<port>, desk-<port>, nginx."""
         return int((self.run_dir / "pids" / f"{name}.pid").read_text())
+
+    def cpu_roles(self) -> Roles:
+        """Who spends CPU for this topology: each supervised process's session, PostgreSQL, Redis."""
+        sessions = {}
+        for pid_file in (self.run_dir / "pids").glob("*.pid"):
+            try:
+                sessions[int(pid_file.read_text())] = pid_file.stem.partition("-")[0]  # rasa-5011 -> rasa
+            except ValueError:
+                continue  # being rewritten by a restart
+        return Roles(sessions=sessions, commands=SHARED_SERVERS)
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> int:
         pid = self.pid(name)

@@ -1,0 +1,73 @@
+"""CPU time spent by each role of a running topology, read from Linux's /proc.
+
+On a 2-core machine any CPU spent beside Rasa slows Rasa itself, so a load
+figure means little without knowing who spent the CPU. `make bench-load`
+prints, per phase, the milliseconds of CPU per message each role used; that
+split used to come from throwaway scripts, and each session had to rewrite it.
+
+A role is either a session (a process started with setsid and everything it
+forks, such as nginx's workers: make run-cluster starts each of its processes
+in its own session) or a command name (PostgreSQL and Redis are this machine's
+servers, shared by everything on it, so they are counted whole).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Mapping, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who is who: session (or exact pid) -> role, and command name -> role."""
+    sessions: Mapping[int, str] = field(default_factory=dict)
+    commands: Mapping[str, str] = field(default_factory=dict)
+
+    def role_of(self, pid: int, session: int, command: str) -> Optional[str]:
+        return self.sessions.get(pid) or self.sessions.get(session) or self.commands.get(command)
+
+
+def _read_stat(pid: int) -> Optional[Tuple[str, int, int]]:
+    """(command, session id, user + system clock ticks), or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            text = stat.read()
+    except OSError:
+        return None
+    # The command sits in parentheses and may itself hold spaces or ')'.
+    command = text[text.index("(") + 1:text.rindex(")")]
+    fields = text[text.rindex(")") + 2:].split()
+    # After the command: state, ppid, pgrp, session, ... utime is the 14th field of the line, stime the 15th.
+    return command, int(fields[3]), int(fields[11]) + int(fields[12])
+
+
+def snapshot(roles: Roles) -> Dict[int, Tuple[str, float]]:
+    """pid -> (role, CPU seconds so far) for every running process that has a role."""
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    found: Dict[int, Tuple[str, float]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        stat = _read_stat(int(name))
+        if stat is None:
+            continue
+        command, session, ticks = stat
+        role = roles.role_of(int(name), session, command)
+        if role is not None:
+            found[int(name)] = (role, ticks / ticks_per_second)
+    return found
+
+
+def seconds_by_role(before: Mapping[int, Tuple[str, float]],
+                    after: Mapping[int, Tuple[str, float]]) -> Dict[str, float]:
+    """CPU seconds each role spent between two snapshots.
+
+    A process started in between counts from zero; one that ended in between is
+    missing from `after`, and what it spent since `before` cannot be known (a
+    load run restarts nothing, so this does not arise there).
+    """
+    spent: Dict[str, float] = {}
+    for pid, (role, seconds) in after.items():
+        _, earlier = before.get(pid, (role, 0.0))
+        spent[role] = spent.get(role, 0.0) + max(0.0, seconds - earlier)
+    return spent

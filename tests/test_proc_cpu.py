@@ -1,0 +1,45 @@
+"""The load bench's CPU split: work is charged to the role whose processes did it."""
+import subprocess
+import sys
+import time
+
+from shopbot import proc_cpu
+
+# Burns `seconds` of CPU, then stays alive so the snapshot after still sees it.
+BURN_THEN_WAIT = ("import time\nend = time.process_time() + {seconds}\n"
+                  "while time.process_time() < end: pass\ntime.sleep(5)")
+
+
+def _started_in_own_session(code: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+
+
+def test_a_sessions_cpu_includes_what_its_children_spent_and_an_idle_session_spends_next_to_nothing():
+    # Like nginx's master and worker: the worker is forked, the leader only waits.
+    forks_a_busy_child = _started_in_own_session(
+        "import subprocess, sys\n"
+        f"subprocess.run([sys.executable, '-c', {BURN_THEN_WAIT.format(seconds=0.6)!r}])")
+    idle = _started_in_own_session("import time; time.sleep(8)")
+    roles = proc_cpu.Roles(sessions={forks_a_busy_child.pid: "worker", idle.pid: "idle"})
+    try:
+        before = proc_cpu.snapshot(roles)
+        spent: dict = {}
+        give_up_at = time.monotonic() + 30
+        while spent.get("worker", 0.0) < 0.55 and time.monotonic() < give_up_at:
+            time.sleep(0.2)
+            spent = proc_cpu.seconds_by_role(before, proc_cpu.snapshot(roles))
+        assert spent["worker"] >= 0.55
+        assert spent.get("idle", 0.0) < 0.2
+        assert set(spent) <= {"worker", "idle"}  # nothing else on the machine is charged to them
+    finally:
+        for process in (forks_a_busy_child, idle):
+            subprocess.run(["pkill", "-s", str(process.pid)])
+            process.wait()
+
+
+def test_a_role_by_command_name_counts_every_process_of_that_name():
+    roles = proc_cpu.Roles(commands={"postgres": "postgres"})
+    found = proc_cpu.snapshot(roles)
+    # This machine's PostgreSQL runs several processes (postmaster, checkpointer, walwriter...).
+    assert len(found) >= 2
+    assert {role for role, _ in found.values()} == {"postgres"}
