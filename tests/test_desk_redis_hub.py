@@ -86,3 +86,44 @@ def test_only_one_replica_wins_a_claim_until_it_expires():
             await second.stop()
 
     asyncio.run(scenario())
+
+
+def test_a_console_on_another_replica_sees_the_buyers_line_once_and_before_the_bots_answer(tmp_path):
+    """The line reaches other replicas with the answer (or the typing dots, or the handoff), not on its own."""
+    from shopbot.desk.service import NOTICE_BOT_DOWN, NOTICE_WAITING, DeskService
+    from shopbot.desk.store import DeskStore
+    from shopbot.desk.triggers import Triggers
+    from tests.test_desk_service import StandInRasa
+
+    async def scenario():
+        first, second = await _two_replicas()
+        store, rasa = DeskStore(f"sqlite:///{tmp_path / 'desk.db'}"), StandInRasa()
+        service = DeskService(store, rasa, first, Triggers.from_settings({}), [], agents_online=lambda: 1)
+        console_elsewhere = second.subscribe("agents")
+
+        async def seen_elsewhere():
+            """Every message event the other replica's console got, until it has been quiet for 0.5 s."""
+            events = []
+            while True:
+                try:
+                    events.append(await asyncio.wait_for(console_elsewhere.get(), timeout=0.5))
+                except asyncio.TimeoutError:
+                    return [(e["message"]["sender"], e["message"]["text"]) for e in events if e["type"] == "message"]
+
+        try:
+            chat = store.create_conversation("tb_lily")
+            await service.buyer_message(chat, "在吗", "c1")
+            assert await seen_elsewhere() == [("buyer", "在吗"), ("bot", "亲,收到:在吗")]
+
+            rasa.thinking_seconds = 0.6  # slow: the typing dots carry the line
+            await service.buyer_message(chat, "有货吗", "c2")
+            assert await seen_elsewhere() == [("buyer", "有货吗"), ("bot", "亲,收到:有货吗")]
+
+            rasa.thinking_seconds, rasa.down = 0.0, True  # no answer at all: the handoff carries it
+            await service.buyer_message(chat, "人呢", "c3")
+            assert await seen_elsewhere() == [("buyer", "人呢"), ("system", NOTICE_BOT_DOWN), ("system", NOTICE_WAITING)]
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())

@@ -10,7 +10,7 @@ import asyncio
 import json
 import time
 from collections import defaultdict
-from typing import Any, Dict, List, Set, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 AGENTS = "agents"
 
@@ -67,10 +67,15 @@ class LocalHub:
             if not queue.full():  # a stuck socket must not block the others; it resyncs on reconnect
                 queue.put_nowait(event)
 
-    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
-        """Several events, delivered in this order."""
+    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]],
+                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
+        """Several events, delivered in this order (`already_here`: see RedisHub; one process has no elsewhere)."""
         for channel, event in events:
             await self.publish(channel, event)
+
+    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """To this process's sockets only; with one process that is everyone."""
+        await self.publish_many(events)
 
 
 class RedisHub:
@@ -117,20 +122,27 @@ class RedisHub:
         """True for the first caller across every replica, for `seconds`."""
         return bool(await self.redis.set(f"{self.PREFIX}claim:{key}", self.replica, nx=True, ex=max(1, int(seconds))))
 
-    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
+    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]],
+                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
         """Several events, in order: to this replica's sockets at once, to the others in one round trip.
 
         A socket here gets its event without a trip through Redis (the bot's answer
         reaches the buyer sooner); the listener skips what this replica sent.
+        `already_here` are events given to publish_here earlier: the other replicas
+        get them now, first, in the same round trip.
         """
-        if not events:
+        if not events and not already_here:
             return
-        for channel, event in events:
-            await self.local.publish(channel, event)
+        await self.publish_here(events)
         pipe = self.redis.pipeline(transaction=False)
-        for channel, event in events:
+        for channel, event in list(already_here) + list(events):
             pipe.publish(self.PREFIX + channel, self.replica + "\n" + json.dumps(event, ensure_ascii=False))
         await pipe.execute()
+
+    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """To this replica's sockets only; the others must get them later through publish_many's `already_here`."""
+        for channel, event in events:
+            await self.local.publish(channel, event)
 
     async def _listen(self) -> None:
         mine = self.replica.encode() + b"\n"
