@@ -27,7 +27,7 @@ class Turn:
     """One message the buyer sent and what became of it."""
     client_id: str
     text: str
-    stored_id: Optional[int] = None  # the desk's id, from its ack
+    stored_id: Optional[int] = None  # the desk's id, from the echo of the line
     answer: Optional[Dict] = None  # the first bot/agent/system message after it
     seconds: Optional[float] = None
 
@@ -116,13 +116,13 @@ class SimulatedBuyer:
         return turn
 
     def _handle(self, event: Dict) -> None:
-        if event.get("type") == "ack":
-            for turn in self.turns:
-                if turn.client_id == event.get("client_id"):
-                    turn.stored_id = event.get("id")
-        elif event.get("type") == "message":
+        if event.get("type") == "message":
             message = event["message"]
             self._seen[message["id"]] = message
+            if message["sender"] == "buyer":  # the echo of our own line: stored, with this id
+                for turn in self.turns:
+                    if turn.client_id == message.get("client_id"):
+                        turn.stored_id = message["id"]
         self._match_answers()
 
     def _match_answers(self) -> None:

@@ -174,8 +174,8 @@ class HostileRunner:
         return ws, json.loads(msg.data)
 
     @staticmethod
-    async def _collect(ws, events: List[Dict[str, Any]], until_ack: str, timeout: float) -> bool:
-        """Read events until the ack of `until_ack`; False if the socket closed or time ran out."""
+    async def _collect(ws, events: List[Dict[str, Any]], until_stored: str, timeout: float) -> bool:
+        """Read events until the echo of the line sent as `until_stored`; False if the socket closed or time ran out."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -186,7 +186,7 @@ class HostileRunner:
                 return False
             event = json.loads(msg.data)
             events.append(event)
-            if event.get("type") == "ack" and event.get("client_id") == until_ack:
+            if event.get("type") == "message" and event["message"].get("client_id") == until_stored:
                 return True
         return False
 
@@ -278,7 +278,7 @@ class HostileRunner:
             client_id = "q-" + uuid.uuid4().hex[:8]
             await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": WS_LEAK_QUESTION}))
             if not await self._collect(ws, events, client_id, 60):
-                self.report.add(case.kind, "broken_socket", f"no ack after {case.short()}")
+                self.report.add(case.kind, "broken_socket", f"the line after {case.short()} was never echoed as stored")
             await self._drain(ws, events)
             self._check_ws_events(case.kind, welcome.get("account"), events, "")
         finally:

@@ -45,14 +45,15 @@ def agent_session(desk, username="alice"):
     return session
 
 
-async def buyer_chat(desk, hello, messages):
+async def buyer_chat(desk, hello, messages, client_ids=None):
     """Open the widget's socket, send messages, collect events until the replies settle."""
     events = []
+    client_ids = client_ids or [uuid.uuid4().hex for _ in messages]
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(desk.url.replace("http", "ws") + "/ws/buyer") as ws:
             await ws.send_str(json.dumps(dict({"type": "hello"}, **hello)))
-            for text in messages:
-                await ws.send_str(json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": text}))
+            for text, client_id in zip(messages, client_ids):
+                await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": text}))
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
                 try:
@@ -133,3 +134,25 @@ def test_a_desk_restart_mid_chat_loses_nothing(desk):
     assert resumed[0]["conversation_id"] == conversation_id
     replayed = [e["message"]["text"] for e in resumed if e["type"] == "message"]
     assert "我在等" in replayed
+
+
+def test_a_line_resent_on_a_new_socket_is_confirmed_to_the_widget_but_stored_and_answered_once(desk):
+    """The widget resends what it saw no confirmation for; the desk says "stored" again, nothing more."""
+    first = asyncio.run(buyer_chat(desk, signed("tb_lily"), ["芒果干有货吗"], client_ids=["line-1"]))
+    conversation_id = first[0]["conversation_id"]
+    messages = [e["message"] for e in first if e["type"] == "message"]
+    echo = [m for m in messages if m["sender"] == "buyer"]
+    assert [m["client_id"] for m in echo] == ["line-1"]  # the live echo is the confirmation
+    bot_replies = [m for m in messages if m["sender"] == "bot"]
+    assert bot_replies
+
+    # As after a connection dropped before the echo arrived: everything seen is skipped, the line resent.
+    seen = max(m["id"] for m in messages)
+    again = asyncio.run(buyer_chat(desk, dict(signed("tb_lily"), conversation_id=conversation_id, after=seen),
+                                   ["芒果干有货吗"], client_ids=["line-1"]))
+    confirmed = [e["message"] for e in again if e["type"] == "message"]
+    assert [(m["id"], m["client_id"]) for m in confirmed] == [(echo[0]["id"], "line-1")]
+
+    stored = agent_session(desk).get(f"{desk.url}/api/conversations/{conversation_id}", timeout=10).json()["messages"]
+    assert [m["text"] for m in stored if m["sender"] == "buyer"] == ["芒果干有货吗"]
+    assert len([m for m in stored if m["sender"] == "bot"]) == len(bot_replies)

@@ -27,16 +27,18 @@ async def chat(stack, conversation_id, texts):
             await ws.send_str(json.dumps(hello))
             welcome = json.loads((await ws.receive(timeout=10)).data)
             for text in texts:
-                await ws.send_str(json.dumps({"type": "message", "client_id": uuid.uuid4().hex, "text": text}))
-                acked = False
-                while True:  # the ack may overtake the live events it follows: read on briefly
+                client_id = uuid.uuid4().hex
+                await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": text}))
+                stored = False
+                while True:  # the echo of the line comes first; what answers it follows: read on briefly
                     try:
-                        frame = await ws.receive(timeout=3 if acked else 60)
+                        frame = await ws.receive(timeout=3 if stored else 60)
                     except asyncio.TimeoutError:
                         break
                     event = json.loads(frame.data)
                     events.append(event)
-                    acked = acked or event.get("type") == "ack"
+                    stored = stored or (event.get("type") == "message"
+                                        and event["message"].get("client_id") == client_id)
     return welcome["conversation_id"], events
 
 

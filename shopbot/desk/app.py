@@ -366,17 +366,21 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                 return
             client_id = _client_id(data.get("client_id"))
 
-            async def acknowledge(stored) -> None:
-                # As soon as it is stored: the widget stops resending it, whatever comes next.
+            async def confirm_resend(stored) -> None:
+                # A new line's live echo, with its id and client_id, tells the widget it is
+                # stored (it stops resending it). A resend of a line stored before gets no
+                # echo (it is not delivered twice), so this socket alone is told here.
+                if not stored.duplicate:
+                    return
                 try:
-                    await ws.send(json.dumps({"type": "ack", "client_id": client_id, "id": stored.id}))
+                    await ws.send(json.dumps({"type": "message", "message": stored.as_dict()}, ensure_ascii=False))
                 except (WebsocketClosed, ConnectionError):
                     pass  # gone: the next socket gets the message from the transcript
 
             # The message is handled to the end even if this socket or this desk goes away
             # meanwhile (a restart drains it): the answer reaches the buyer's next socket.
             handling = asyncio.ensure_future(ctx.service.buyer_message(conversation, data.get("text"), client_id,
-                                                                       on_stored=acknowledge))
+                                                                       on_stored=confirm_resend))
             ctx.in_flight.add(handling)
             handling.add_done_callback(ctx.in_flight.discard)
             await asyncio.shield(handling)  # one message at a time per socket, in order

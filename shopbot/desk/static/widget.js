@@ -514,21 +514,6 @@
       case "state":
         if (typeof data.state === "string") setState(data.state);
         break;
-      case "ack":
-        if (typeof data.client_id === "string") {
-          var id = parseInt(data.id, 10);
-          var pending = findPending(data.client_id);
-          if (pending && !isNaN(id)) {
-            if (renderedIds[id]) {
-              pending.parentNode.removeChild(pending);
-            } else {
-              markId(id);
-              confirmPending(pending, id);
-            }
-          }
-          removeFromOutbox(data.client_id);
-        }
-        break;
       case "error":
         if (typeof data.error === "string" && data.error) {
           banner.textContent = "出错了:" + data.error;
