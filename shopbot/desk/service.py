@@ -121,13 +121,11 @@ class DeskService:
             return message  # a resend after a dropped connection: already handled
         trigger = self.triggers.on_buyer_text(text)
         if state == states.BOT and not trigger:
-            # The bot's answer is the long wait: ask for it first, then tell the widget and
-            # the consoles while Rasa works (the message is stored, so it is safe to ask).
-            answer = self._ask_bot(conversation.id, text, conversation.account)
-            # This desk's sockets (the buyer's own) get the line now; the other replicas get
-            # it with the bot's answer or the typing indicator, in that round trip to Redis
-            # rather than one of its own: one round trip less per message, and elsewhere
-            # only consoles watching a bot chat see it up to TYPING_AFTER later.
+            # The bot's answer is the long wait: ask for it first, then tell the widget while
+            # Rasa works (the message is stored, so it is safe to ask). This desk's sockets
+            # (the buyer's own) get the line now; the other replicas get it with the answer,
+            # the typing dots or the handoff, in that round trip to Redis rather than one of
+            # its own: consoles elsewhere see a bot chat's line up to TYPING_AFTER later.
             held = self._message_events(message)
             await self.hub.publish_here(held)
         else:
