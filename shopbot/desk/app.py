@@ -454,8 +454,8 @@ async def _pump(hub, channel: str, ws, on_message, queue: Optional[asyncio.Queue
                 await on_message(raw)
     except (WebsocketClosed, asyncio.CancelledError):
         pass
-    except Exception:  # a broken socket must never take the desk down
-        pass
+    except Exception:  # never takes the desk down; the widget reconnects and resends what is unconfirmed
+        logger.exception("closing a socket of %s after an error", channel)
     finally:
         sender.cancel()
         hub.unsubscribe(channel, queue)

@@ -126,6 +126,7 @@ class DeskService:
             # (the buyer's own) get the line now; the other replicas get it with the answer,
             # the typing dots or the handoff, in that round trip to Redis rather than one of
             # its own: consoles elsewhere see a bot chat's line up to TYPING_AFTER later.
+            answer = self._ask_bot(conversation.id, text, conversation.account)
             held = self._message_events(message)
             await self.hub.publish_here(held)
         else:
