@@ -13,14 +13,14 @@ REPLY = [{"recipient_id": "c1", "text": "亲,有货的哦"}]
 class FlakyRasa:
     """A REST channel that answers `statuses` in turn (then 200), counting every request."""
 
-    def __init__(self, statuses, delay=0.0):
-        self.statuses, self.delay, self.requests = list(statuses), delay, 0
+    def __init__(self, statuses, delay=0.0, reply=REPLY):
+        self.statuses, self.delay, self.reply, self.requests = list(statuses), delay, reply, 0
 
     async def webhook(self, request):
         self.requests += 1
         await asyncio.sleep(self.delay)
         status = self.statuses.pop(0) if self.statuses else 200
-        return web.json_response(REPLY if status == 200 else {"error": "x"}, status=status)
+        return web.json_response(self.reply if status == 200 else {"error": "x"}, status=status)
 
 
 async def serve(rasa: FlakyRasa):
@@ -55,6 +55,15 @@ def test_after_the_retries_rasa_counts_as_unavailable():
     with pytest.raises(RasaUnavailable):
         asyncio.run(talk(rasa))
     assert rasa.requests == 3
+
+
+@pytest.mark.parametrize("reply", [{"error": "maintenance"}, ["亲,有货的哦"], None])
+def test_an_answer_that_is_not_a_list_of_messages_counts_as_unavailable_and_is_not_repeated(reply):
+    """The desk then hands the chat to a person instead of failing on it with the buyer unanswered."""
+    rasa = FlakyRasa([], reply=reply)
+    with pytest.raises(RasaUnavailable):
+        asyncio.run(talk(rasa))
+    assert rasa.requests == 1
 
 
 def test_an_error_that_may_have_processed_the_message_is_not_repeated():

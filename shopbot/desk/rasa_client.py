@@ -69,12 +69,17 @@ class RasaClient:
         body["metadata"] = {"account": account} if account else {}
         for delay in self.retry_delays + (None,):
             try:
-                return await self._post("/webhooks/rest/webhook", body)
+                replies = await self._post("/webhooks/rest/webhook", body)
+                break
             except RasaUnavailable as error:
                 if delay is None or not error.retryable:
                     raise
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+        # Anything else (a proxy's page, a half-upgraded server) would fail deep in the desk
+        # with the buyer left unanswered; as "unavailable" it hands the chat to a person.
+        if not isinstance(replies, list) or not all(isinstance(reply, dict) for reply in replies):
+            raise RasaUnavailable(f"Rasa's answer is not a list of messages: {str(replies)[:80]}")
+        return replies
 
     async def pause(self, conversation_id: str) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}])
