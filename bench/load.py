@@ -289,16 +289,15 @@ def main(argv=None) -> int:
     parser.add_argument("--agent-password", default="load-agent-pass")
     args = parser.parse_args(argv)
     cluster = None
-    # Without the cluster the servers' sessions are unknown: only the shared servers and the bench are split out.
-    args.cpu_roles = proc_cpu.Roles(sessions={os.getpid(): "bench"}, commands=SHARED_SERVERS)
     if not args.no_cluster:
         cluster = Cluster(ROOT / "var" / "bench-load-cluster", desk_port=int(os.environ.get("DESK_PORT", "8000")),
                           rasa_port=int(os.environ.get("RASA_PORT", "5005")),
                           actions_port=int(os.environ.get("ACTIONS_PORT", "5055"))).start()
         cluster.add_user(args.agent, args.agent_password)
         args.desk_url, args.rasa_url = cluster.desk_url, cluster.rasa_url
-        found = cluster.cpu_roles()
-        args.cpu_roles = proc_cpu.Roles(sessions={**found.sessions, os.getpid(): "bench"}, commands=found.commands)
+    # Without the cluster the servers' sessions are unknown: only the shared servers and the bench are split out.
+    servers = cluster.cpu_roles().sessions if cluster is not None else {}
+    args.cpu_roles = proc_cpu.Roles(sessions={**servers, os.getpid(): "bench"}, commands=SHARED_SERVERS)
     try:
         return asyncio.run(main_async(args))
     finally:

@@ -31,6 +31,17 @@ class RasaUnavailable(RuntimeError):
         self.retryable = retryable
 
 
+def _messages(answer: Any) -> List[Dict[str, Any]]:
+    """The REST channel's list of messages; anything else counts as Rasa unavailable (not retried).
+
+    A proxy's page or a half-upgraded server would otherwise fail deep in the desk
+    with the buyer left unanswered; as "unavailable" the chat goes to a person.
+    """
+    if not isinstance(answer, list) or not all(isinstance(message, dict) for message in answer):
+        raise RasaUnavailable(f"Rasa's answer is not a list of messages: {str(answer)[:80]}")
+    return answer
+
+
 class _Refused(Exception):
     """The replica could not be connected to: the message never reached it."""
 
@@ -69,17 +80,12 @@ class RasaClient:
         body["metadata"] = {"account": account} if account else {}
         for delay in self.retry_delays + (None,):
             try:
-                replies = await self._post("/webhooks/rest/webhook", body)
-                break
+                return _messages(await self._post("/webhooks/rest/webhook", body))
             except RasaUnavailable as error:
                 if delay is None or not error.retryable:
                     raise
                 await asyncio.sleep(delay)
-        # Anything else (a proxy's page, a half-upgraded server) would fail deep in the desk
-        # with the buyer left unanswered; as "unavailable" it hands the chat to a person.
-        if not isinstance(replies, list) or not all(isinstance(reply, dict) for reply in replies):
-            raise RasaUnavailable(f"Rasa's answer is not a list of messages: {str(replies)[:80]}")
-        return replies
+        raise AssertionError("unreachable")
 
     async def pause(self, conversation_id: str) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}])
