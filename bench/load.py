@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from shopbot import config, proc_cpu  # noqa: E402
 from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
 from shopbot.cluster import SHARED_SERVERS, Cluster  # noqa: E402
+from shopbot.desk.stage_times import STAGES, percentile_ms  # noqa: E402
 from shopbot.fault_drill import ACCOUNTS  # noqa: E402
 
 CONVERSATIONS = [
@@ -110,10 +111,7 @@ def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
     return lines
 
 
-def percentile(seconds: List[float], p: float) -> float:
-    """The p-th fraction of the sorted figures, in milliseconds."""
-    ordered = sorted(seconds)
-    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000 if ordered else float("nan")
+percentile = percentile_ms  # the p-th fraction of the sorted figures, in milliseconds
 
 
 class Pacer:
@@ -200,6 +198,22 @@ async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
             await buyer.close()
 
 
+async def desk_stages(http, replica_urls: List[str]) -> List[str]:
+    """Each desk replica's own timing of the steps of a bot answer: where the desk's share of a wait goes."""
+    lines = [f"{'replica':<24}{'answers':>8}" + "".join(f"{stage:>16}" for stage in STAGES)]
+    for url in replica_urls:
+        try:
+            async with http.get(f"{url}/api/stats/stages") as response:
+                stages = (await response.json())["stages"]
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError) as error:
+            lines.append(f"{url:<24}  not available: {error!r}")
+            continue
+        cells = "".join(f"{stages[s]['p50_ms'] or float('nan'):>8.1f} /{stages[s]['p95_ms'] or float('nan'):>6.1f}"
+                        for s in STAGES)
+        lines.append(f"{url:<24}{stages['whole']['count']:>8}" + cells)
+    return lines
+
+
 # -- orchestration -----------------------------------------------------------------------------------
 async def run_phase(name, buyers, duration, rate, make_buyer, roles: proc_cpu.Roles):
     cpu_before = proc_cpu.snapshot(roles)
@@ -242,6 +256,7 @@ async def main_async(args) -> int:
                                                                     s, d, i, crowd),
                                          args.cpu_roles)
             agent.cancel()
+            stage_lines = await desk_stages(agent_http, args.desk_replica_urls)
             stored = await check_transcripts(agent_http, args.desk_url, crowd)
             desk_check = {"lost": stored.lost, "duplicated": stored.duplicated}
         rasa_after = await bare_rasa_phase()
@@ -262,6 +277,9 @@ async def main_async(args) -> int:
           f"p95 {desk_fig['open_p95_ms']:.1f} ms over {len(desk_stats.opening)} chats")
     print("desk, every 30 s:")
     print("\n".join(timeline(desk_stats)))
+    print("the desks' own steps of a bot answer since each desk started, p50 / p95 ms "
+          "(the rest of a buyer's wait is the socket, nginx and the buyer's side):")
+    print("\n".join(stage_lines))
     print("CPU per message sent, ms, from /proc (PostgreSQL and Redis: the whole server; "
           "cores: all roles together, of " f"{os.cpu_count()}):")
     print("\n".join(cpu_table([("bare 1st", rasa_before), ("desk", desk_stats), ("bare 2nd", rasa_after)])))
@@ -295,6 +313,9 @@ def main(argv=None) -> int:
                           actions_port=int(os.environ.get("ACTIONS_PORT", "5055"))).start()
         cluster.add_user(args.agent, args.agent_password)
         args.desk_url, args.rasa_url = cluster.desk_url, cluster.rasa_url
+    # Each replica times its own steps: ask them on their own ports, not through nginx.
+    args.desk_replica_urls = ([f"http://127.0.0.1:{port}" for port in cluster.desk_replicas]
+                              if cluster is not None else [args.desk_url])
     # Without the cluster the servers' sessions are unknown: only the shared servers and the bench are split out.
     servers = cluster.cpu_roles().sessions if cluster is not None else {}
     args.cpu_roles = proc_cpu.Roles(sessions={**servers, os.getpid(): "bench"}, commands=SHARED_SERVERS)

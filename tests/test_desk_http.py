@@ -15,7 +15,7 @@ AGENT_ENDPOINTS = [
     ("GET", "/api/queue"), ("GET", "/api/me"), ("GET", "/api/quick-replies"),
     ("GET", "/api/conversations/abc"), ("POST", "/api/conversations/abc/claim"),
     ("POST", "/api/conversations/abc/messages"), ("POST", "/api/conversations/abc/hand-back"),
-    ("POST", "/api/conversations/abc/close"),
+    ("POST", "/api/conversations/abc/close"), ("GET", "/api/stats/stages"),
 ]
 
 
@@ -84,6 +84,17 @@ def test_a_forged_signature_makes_an_anonymous_buyer_who_sees_no_order(desk):
     assert events[0]["account"] is None
     bot = [e["message"]["text"] for e in events if e["type"] == "message" and e["message"]["sender"] == "bot"]
     assert bot and "登录" in bot[0]
+
+
+def test_an_agent_sees_how_long_this_desks_steps_of_a_bot_answer_take(desk):
+    alice = agent_session(desk)
+    before = alice.get(desk.url + "/api/stats/stages", timeout=10).json()["stages"]
+    asyncio.run(buyer_chat(desk, signed("tb_lily"), ["这款有货吗"]))
+    after = alice.get(desk.url + "/api/stats/stages", timeout=10).json()["stages"]
+    for stage in ("store_line", "rasa", "answer", "whole"):
+        assert after[stage]["count"] >= before[stage]["count"] + 1
+        assert 0 < after[stage]["p50_ms"] <= after[stage]["p95_ms"]
+    assert after["whole"]["p95_ms"] < 20_000
 
 
 def test_a_complaint_reaches_the_queue_and_an_agent_can_answer(desk):

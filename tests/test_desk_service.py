@@ -280,3 +280,30 @@ def test_one_buyers_slow_write_does_not_hold_up_another_buyers_answer(desk):
     assert quick < 0.25 and slow >= 0.5
     assert texts(store, quick_chat.id) == ["有货吗", "亲,收到:有货吗"]
     assert texts(store, slow_chat.id) == ["在吗", "亲,收到:在吗"]
+
+
+def test_the_desk_tells_which_step_of_an_answer_took_the_time(desk):
+    store, rasa, _, service, _ = desk
+    rasa.thinking_seconds = 0.2
+    store_buyer_message = store.add_buyer_message
+
+    def slow_write(conversation_id, text, client_id):
+        time.sleep(0.1)  # PostgreSQL slow to commit
+        return store_buyer_message(conversation_id, text, client_id)
+
+    store.add_buyer_message = slow_write
+    run(service.buyer_message(store.create_conversation("tb_lily"), "有货吗", None))
+    stages = service.stage_times.summary()
+    assert {name: figures["count"] for name, figures in stages.items()} == {
+        "store_line": 1, "rasa": 1, "answer": 1, "whole": 1}
+    assert 100 <= stages["store_line"]["p50_ms"] < 200
+    assert 200 <= stages["rasa"]["p50_ms"] < 300
+    assert stages["answer"]["p50_ms"] < 100
+    assert stages["whole"]["p50_ms"] >= 300
+
+
+def test_a_chat_the_desk_hands_off_itself_adds_no_bot_timings(desk):
+    store, _, _, service, _ = desk
+    run(service.buyer_message(store.create_conversation(None), "再不处理我就给差评", None))
+    assert all(figures["count"] == 0 and figures["p50_ms"] is None
+               for figures in service.stage_times.summary().values())

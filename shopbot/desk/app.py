@@ -215,6 +215,16 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             "now": time.time(),
         })
 
+    @app.get("/api/stats/stages")
+    @login_required()
+    async def stage_stats(request: Request):
+        """How long this desk's own steps of a bot answer take (shopbot/desk/stage_times.py).
+
+        Per replica: behind a load balancer, ask each replica on its own port.
+        """
+        times = request.app.ctx.service.stage_times
+        return response.json({"since": times.since, "stages": times.summary()})
+
     @app.get("/api/conversations/<conversation_id>")
     @login_required()
     async def conversation_detail(request: Request, conversation_id: str):

@@ -18,6 +18,7 @@ from shopbot.compliance import Breach, ReplyContext, check_reply
 from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, conversation_channel
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
+from shopbot.desk.stage_times import StageTimes
 from shopbot.desk.store import Conversation, DeskStore, Message
 from shopbot.desk.triggers import Triggers
 
@@ -73,6 +74,7 @@ class DeskService:
         self.agents_online = agents_online  # callable -> number of agents connected now
         self.agent_hours = agent_hours
         self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
+        self.stage_times = StageTimes()
 
     # -- publishing ------------------------------------------------------------------
     @staticmethod
@@ -113,8 +115,10 @@ class DeskService:
     async def buyer_message(self, conversation: Conversation, text: Any, client_id: Optional[str],
                             on_stored: Optional[Callable[[Message], Awaitable[None]]] = None) -> Message:
         """Store, then route; `on_stored` hears of the stored message before anything else happens."""
+        arrived = time.perf_counter()
         text = clean_buyer_text(text)
         message, state = await self._stored(self.store.add_buyer_message, conversation.id, text, client_id)
+        stored = time.perf_counter()
         if on_stored is not None:
             await on_stored(message)
         if message.duplicate:
@@ -126,6 +130,7 @@ class DeskService:
             # (the buyer's own) get the line now; the other replicas get it with the answer,
             # the typing dots or the handoff, in that round trip to Redis rather than one of
             # its own: consoles elsewhere see a bot chat's line up to TYPING_AFTER later.
+            self.stage_times.record("store_line", stored - arrived)
             answer = self._ask_bot(conversation.id, text, conversation.account)
             held = self._message_events(message)
             await self.hub.publish_here(held)
@@ -144,7 +149,11 @@ class DeskService:
                 return message
             answer = self._ask_bot(conversation.id, text, conversation.account)
         replies, typing_shown, held = await self._wait_for_bot(conversation.id, answer, held)
+        answered = time.perf_counter()
         await self._answer(conversation, text, replies, typing_shown, held)
+        done = time.perf_counter()
+        self.stage_times.record("answer", done - answered)
+        self.stage_times.record("whole", done - arrived)
         return message
 
     async def recover_unanswered(self, now: Optional[float] = None) -> int:
@@ -178,11 +187,14 @@ class DeskService:
     def _ask_bot(self, conversation_id: str, text: str, account: Optional[str]) -> "asyncio.Future":
         """Rasa's replies, or None when it cannot answer (already under way when returned)."""
         async def ask() -> Optional[List[Dict[str, Any]]]:
+            asked = time.perf_counter()
             try:
                 return await self.rasa.send(conversation_id, text, account)
             except RasaUnavailable as error:
                 logger.warning("Rasa unavailable for %s: %s", conversation_id, error)
                 return None
+            finally:
+                self.stage_times.record("rasa", time.perf_counter() - asked)
         return asyncio.ensure_future(ask())
 
     async def _wait_for_bot(self, conversation_id: str, answer: "asyncio.Future",
