@@ -18,6 +18,12 @@ taken against both together. One bare phase at the start measured Rasa on a fres
 cluster and a quiet machine only: on a shared 2-core machine its p50 varied from
 25 to 39 ms between runs of the same code, enough to move the ratio by a third.
 Printed side by side, the two bare phases also show how far the machine drifted.
+
+A third bare phase runs beside a stand-in that burns the CPU the desk's side
+(desks, nginx, PostgreSQL, Redis, the buyers' sockets) spent beyond the bare
+phases, and nothing else. On two cores Rasa slows down next to any busy
+process; this phase shows how much of the desk's ratio is that sharing, and
+how much is the desk's own path (whose steps each desk times: GET /api/stats/stages).
 """
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 from shopbot import config, proc_cpu  # noqa: E402
 from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
 from shopbot.cluster import SHARED_SERVERS, Cluster  # noqa: E402
+from shopbot.cpu_stand_in import start_stand_in  # noqa: E402
 from shopbot.desk.stage_times import STAGES, percentile_ms  # noqa: E402
 from shopbot.fault_drill import ACCOUNTS  # noqa: E402
 
@@ -66,6 +73,10 @@ class Stats:
     finished: float = 0.0
     elapsed: Optional[float] = None  # set when merged from phases with a gap between them
     cpu: Dict[str, float] = field(default_factory=dict)  # CPU seconds by role over the phase
+
+    @property
+    def duration(self) -> float:
+        return max(self.finished - self.started, 1e-9)
 
     @classmethod
     def combined(cls, *phases: "Stats") -> "Stats":
@@ -96,7 +107,12 @@ def timeline(stats: Stats, every: float = 30.0) -> List[str]:
     return lines
 
 
-CPU_ROLES = ("rasa", "actions", "desk", "nginx", "postgres", "redis", "bench")
+CPU_ROLES = ("rasa", "actions", "desk", "nginx", "postgres", "redis", "bench", "stand-in")
+
+
+def cores_beside_rasa(stats: "Stats") -> float:
+    """Cores every role but Rasa kept busy over a phase: what Rasa shared the machine with."""
+    return sum(seconds for role, seconds in stats.cpu.items() if role != "rasa") / stats.duration
 
 
 def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
@@ -105,7 +121,7 @@ def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
     for name, stats in phases:
         messages = max(stats.sent, 1)
         per_message = [1000 * stats.cpu.get(role, 0.0) / messages for role in CPU_ROLES]
-        cores = sum(stats.cpu.values()) / max(stats.finished - stats.started, 1e-9)
+        cores = sum(stats.cpu.values()) / stats.duration
         lines.append(f"{name:<10}" + "".join(f"{ms:>9.1f}" for ms in per_message)
                      + f"{sum(per_message):>9.1f}{cores:>7.2f}")
     return lines
@@ -260,6 +276,19 @@ async def main_async(args) -> int:
             stored = await check_transcripts(agent_http, args.desk_url, crowd)
             desk_check = {"lost": stored.lost, "duplicated": stored.duplicated}
         rasa_after = await bare_rasa_phase()
+        beside = None
+        if args.stand_in_duration > 0:
+            bare_cores = (cores_beside_rasa(rasa_before) + cores_beside_rasa(rasa_after)) / 2
+            stand_in_cores = max(0.0, cores_beside_rasa(desk_stats) - bare_cores)
+            burners = start_stand_in(stand_in_cores)
+            try:
+                roles = proc_cpu.Roles(sessions={**args.cpu_roles.sessions, **{b.pid: "stand-in" for b in burners}},
+                                       commands=args.cpu_roles.commands)
+                beside = await run_phase("rasa", args.buyers, args.stand_in_duration, args.rate,
+                                         lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record), roles)
+            finally:
+                for burner in burners:
+                    burner.kill()
         rasa_check = await check_rasa(http, args.rasa_url, rasa_record)
 
     rasa_fig, desk_fig = Stats.combined(rasa_before, rasa_after).summary(), desk_stats.summary()
@@ -268,8 +297,11 @@ async def main_async(args) -> int:
     print(f"{'path':<10}{'msgs':>7}{'msg/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'errors':>8}{'lost':>6}{'dup':>5}{'handoffs':>10}")
     no_check = {"lost": "", "duplicated": ""}  # checked once, over both bare phases
-    for name, fig, check in (("bare 1st", rasa_before.summary(), no_check), ("bare 2nd", rasa_after.summary(), no_check),
-                             ("bare Rasa", rasa_fig, rasa_check), ("desk", desk_fig, desk_check)):
+    rows = [("bare 1st", rasa_before.summary(), no_check), ("bare 2nd", rasa_after.summary(), no_check),
+            ("bare Rasa", rasa_fig, rasa_check), ("desk", desk_fig, desk_check)]
+    if beside is not None:
+        rows.append(("stand-in", beside.summary(), no_check))
+    for name, fig, check in rows:
         print(f"{name:<10}{fig['messages']:>7}{fig['throughput']:>8.1f}{fig['p50_ms']:>9.1f}{fig['p95_ms']:>9.1f}"
               f"{fig['p99_ms']:>9.1f}{fig['errors']:>8}{check['lost']:>6}{check['duplicated']:>5}"
               f"{fig['handoffs']:>10}")
@@ -282,9 +314,15 @@ async def main_async(args) -> int:
     print("\n".join(stage_lines))
     print("CPU per message sent, ms, from /proc (PostgreSQL and Redis: the whole server; "
           "cores: all roles together, of " f"{os.cpu_count()}):")
-    print("\n".join(cpu_table([("bare 1st", rasa_before), ("desk", desk_stats), ("bare 2nd", rasa_after)])))
+    phases = [("bare 1st", rasa_before), ("desk", desk_stats), ("bare 2nd", rasa_after)]
+    print("\n".join(cpu_table(phases + ([("stand-in", beside)] if beside is not None else []))))
     ratio = desk_fig["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
     print(f"desk p50 / bare Rasa p50 (both bare phases) = {ratio:.2f} (desk adds {100 * (ratio - 1):+.0f}%)")
+    if beside is not None:
+        shared = beside.summary()["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
+        print(f"bare Rasa beside a stand-in burning the {beside.cpu.get('stand-in', 0.0) / beside.duration:.2f} "
+              f"cores the desk's side spent: p50 / bare p50 = {shared:.2f}. That much of the desk's ratio is "
+              f"sharing {os.cpu_count()} cores; the rest ({ratio / shared:.2f}x) is the desk's path and sockets.")
     print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
           f"lost={desk_check['lost'] + rasa_check['lost']} "
           f"duplicated={desk_check['duplicated'] + rasa_check['duplicated']} p50_ratio={ratio:.2f}")
@@ -300,6 +338,8 @@ def main(argv=None) -> int:
     parser.add_argument("--desk-duration", type=float, default=300.0)
     parser.add_argument("--rasa-duration", type=float, default=60.0,
                         help="seconds of each bare-Rasa phase (one before the desk phase, one after)")
+    parser.add_argument("--stand-in-duration", type=float, default=60.0,
+                        help="seconds of bare Rasa beside a stand-in for the desk's CPU (0: skip)")
     parser.add_argument("--no-cluster", action="store_true", help="use servers already running")
     parser.add_argument("--desk-url", default="http://127.0.0.1:8000")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
