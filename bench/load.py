@@ -322,7 +322,8 @@ async def main_async(args) -> int:
         shared = beside.summary()["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
         print(f"bare Rasa beside a stand-in burning the {beside.cpu.get('stand-in', 0.0) / beside.duration:.2f} "
               f"cores the desk's side spent: p50 / bare p50 = {shared:.2f}. That much of the desk's ratio is "
-              f"sharing {os.cpu_count()} cores; the rest ({ratio / shared:.2f}x) is the desk's path and sockets.")
+              f"sharing {os.cpu_count()} cores; the rest ({ratio / shared:.2f}x) is the desk itself: its steps above, "
+              f"its sockets and nginx, and whatever its traffic does to Rasa beyond taking CPU.")
     print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
           f"lost={desk_check['lost'] + rasa_check['lost']} "
           f"duplicated={desk_check['duplicated'] + rasa_check['duplicated']} p50_ratio={ratio:.2f}")
