@@ -88,11 +88,11 @@ class Stats:
         return merged
 
     def summary(self) -> Dict[str, float]:
-        elapsed = max(self.elapsed if self.elapsed is not None else self.finished - self.started, 1e-9)
-        return {"messages": self.sent, "throughput": self.sent / elapsed, "p50_ms": percentile(self.latencies, 0.50),
-                "p95_ms": percentile(self.latencies, 0.95), "p99_ms": percentile(self.latencies, 0.99),
+        elapsed = max(self.elapsed, 1e-9) if self.elapsed is not None else self.duration
+        return {"messages": self.sent, "throughput": self.sent / elapsed, "p50_ms": percentile_ms(self.latencies, 0.50),
+                "p95_ms": percentile_ms(self.latencies, 0.95), "p99_ms": percentile_ms(self.latencies, 0.99),
                 "errors": self.errors, "handoffs": self.handoffs,
-                "open_p50_ms": percentile(self.opening, 0.50), "open_p95_ms": percentile(self.opening, 0.95)}
+                "open_p50_ms": percentile_ms(self.opening, 0.50), "open_p95_ms": percentile_ms(self.opening, 0.95)}
 
 
 def timeline(stats: Stats, every: float = 30.0) -> List[str]:
@@ -102,7 +102,7 @@ def timeline(stats: Stats, every: float = 30.0) -> List[str]:
     while start < stats.finished:
         window = [lat for at, lat in zip(stats.answered_at, stats.latencies) if start <= at < start + every]
         lines.append(f"  {start - stats.started:>5.0f}-{start - stats.started + every:<5.0f}s {len(window) / every:>6.1f} msg/s"
-                     f"  p50 {percentile(window, 0.5):>7.1f}  p95 {percentile(window, 0.95):>7.1f} ms")
+                     f"  p50 {percentile_ms(window, 0.5):>7.1f}  p95 {percentile_ms(window, 0.95):>7.1f} ms")
         start += every
     return lines
 
@@ -125,9 +125,6 @@ def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
         lines.append(f"{name:<10}" + "".join(f"{ms:>9.1f}" for ms in per_message)
                      + f"{sum(per_message):>9.1f}{cores:>7.2f}")
     return lines
-
-
-percentile = percentile_ms  # the p-th fraction of the sorted figures, in milliseconds
 
 
 class Pacer:
@@ -249,10 +246,9 @@ async def main_async(args) -> int:
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
         rasa_record: Dict[str, int] = {}
 
-        async def bare_rasa_phase() -> Stats:
-            return await run_phase("rasa", args.buyers, args.rasa_duration, args.rate,
-                                   lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record),
-                                   args.cpu_roles)
+        async def bare_rasa_phase(duration: float = args.rasa_duration, roles: proc_cpu.Roles = args.cpu_roles) -> Stats:
+            return await run_phase("rasa", args.buyers, duration, args.rate,
+                                   lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record), roles)
 
         rasa_before = await bare_rasa_phase()
 
@@ -284,8 +280,7 @@ async def main_async(args) -> int:
             try:
                 roles = proc_cpu.Roles(sessions={**args.cpu_roles.sessions, **{b.pid: "stand-in" for b in burners}},
                                        commands=args.cpu_roles.commands)
-                beside = await run_phase("rasa", args.buyers, args.stand_in_duration, args.rate,
-                                         lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, rasa_record), roles)
+                beside = await bare_rasa_phase(args.stand_in_duration, roles)
             finally:
                 for burner in burners:
                     burner.kill()
