@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import sys
@@ -49,6 +50,7 @@ from shopbot.cluster import SHARED_SERVERS, Cluster  # noqa: E402
 from shopbot.cpu_stand_in import start_stand_in  # noqa: E402
 from shopbot.desk.stage_times import STAGES, percentile_ms  # noqa: E402
 from shopbot.fault_drill import ACCOUNTS  # noqa: E402
+from bench.relay import start_relays  # noqa: E402
 
 CONVERSATIONS = [
     ["在吗", "这个芒果干还有货吗", "保质期多久", "新疆包邮吗", "好的谢谢"],
@@ -107,7 +109,7 @@ def timeline(stats: Stats, every: float = 30.0) -> List[str]:
     return lines
 
 
-CPU_ROLES = ("rasa", "actions", "desk", "nginx", "postgres", "redis", "bench", "stand-in")
+CPU_ROLES = ("rasa", "actions", "desk", "nginx", "postgres", "redis", "bench", "stand-in", "relay")
 
 
 def cores_beside_rasa(stats: "Stats") -> float:
@@ -180,7 +182,7 @@ async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
 
 
 # -- through the desk ----------------------------------------------------------------------------
-async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
+async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd, hands_off=True):
     """Conversations through the desk, one after another, as the widget holds them.
 
     The widget connects when the buyer opens it, before the first line is typed,
@@ -203,7 +205,7 @@ async def desk_buyer(http, desk_url, secret, stats, deadline, interval, crowd):
                 else:
                     stats.latencies.append(turn.seconds)
                     stats.answered_at.append(time.monotonic())
-                    stats.handoffs += text == "转人工"
+                    stats.handoffs += hands_off and text == "转人工"
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, KeyError, ValueError):
             stats.errors += 1
             await asyncio.sleep(0.5)
@@ -284,6 +286,20 @@ async def main_async(args) -> int:
             finally:
                 for burner in burners:
                     burner.kill()
+        relay = None
+        if args.relay_duration > 0:
+            relays, relay_urls = start_relays(args.rasa_replica_urls)
+            try:
+                roles = proc_cpu.Roles(sessions={**args.cpu_roles.sessions, **{r.pid: "relay" for r in relays}},
+                                       commands=args.cpu_roles.commands)
+                turn = itertools.count()
+                relay = await run_phase("relay", args.buyers, args.relay_duration, args.rate,
+                                        lambda s, d, i: desk_buyer(http, relay_urls[next(turn) % len(relay_urls)],
+                                                                   cfg.desk_secret, s, d, i, [], hands_off=False),
+                                        roles)
+            finally:
+                for process in relays:
+                    process.kill()
         rasa_check = await check_rasa(http, args.rasa_url, rasa_record)
 
     rasa_fig, desk_fig = Stats.combined(rasa_before, rasa_after).summary(), desk_stats.summary()
@@ -296,6 +312,8 @@ async def main_async(args) -> int:
             ("bare Rasa", rasa_fig, rasa_check), ("desk", desk_fig, desk_check)]
     if beside is not None:
         rows.append(("stand-in", beside.summary(), no_check))
+    if relay is not None:
+        rows.append(("relay", relay.summary(), no_check))
     for name, fig, check in rows:
         print(f"{name:<10}{fig['messages']:>7}{fig['throughput']:>8.1f}{fig['p50_ms']:>9.1f}{fig['p95_ms']:>9.1f}"
               f"{fig['p99_ms']:>9.1f}{fig['errors']:>8}{check['lost']:>6}{check['duplicated']:>5}"
@@ -310,7 +328,9 @@ async def main_async(args) -> int:
     print("CPU per message sent, ms, from /proc (PostgreSQL and Redis: the whole server; "
           "cores: all roles together, of " f"{os.cpu_count()}):")
     phases = [("bare 1st", rasa_before), ("desk", desk_stats), ("bare 2nd", rasa_after)]
-    print("\n".join(cpu_table(phases + ([("stand-in", beside)] if beside is not None else []))))
+    phases += [("stand-in", beside)] if beside is not None else []
+    phases += [("relay", relay)] if relay is not None else []
+    print("\n".join(cpu_table(phases)))
     ratio = desk_fig["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
     print(f"desk p50 / bare Rasa p50 (both bare phases) = {ratio:.2f} (desk adds {100 * (ratio - 1):+.0f}%)")
     if beside is not None:
@@ -319,6 +339,10 @@ async def main_async(args) -> int:
               f"cores the desk's side spent: p50 / bare p50 = {shared:.2f}. That much of the desk's ratio is "
               f"sharing {os.cpu_count()} cores; the rest ({ratio / shared:.2f}x) is the desk itself: its steps above, "
               f"its sockets and nginx, and whatever its traffic does to Rasa beyond taking CPU.")
+    if relay is not None:
+        floor = relay.summary()["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
+        print(f"a bare Sanic relay in the desks' place (stores nothing, publishes nothing): p50 / bare p50 = "
+              f"{floor:.2f}. No desk on this stack and machine can add less than that.")
     print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
           f"lost={desk_check['lost'] + rasa_check['lost']} "
           f"duplicated={desk_check['duplicated'] + rasa_check['duplicated']} p50_ratio={ratio:.2f}")
@@ -336,6 +360,8 @@ def main(argv=None) -> int:
                         help="seconds of each bare-Rasa phase (one before the desk phase, one after)")
     parser.add_argument("--stand-in-duration", type=float, default=60.0,
                         help="seconds of bare Rasa beside a stand-in for the desk's CPU (0: skip)")
+    parser.add_argument("--relay-duration", type=float, default=60.0,
+                        help="seconds of buyers through a bare Sanic relay to Rasa, a desk doing nothing (0: skip)")
     parser.add_argument("--no-cluster", action="store_true", help="use servers already running")
     parser.add_argument("--desk-url", default="http://127.0.0.1:8000")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
@@ -349,6 +375,8 @@ def main(argv=None) -> int:
                           actions_port=int(os.environ.get("ACTIONS_PORT", "5055"))).start()
         cluster.add_user(args.agent, args.agent_password)
         args.desk_url, args.rasa_url = cluster.desk_url, cluster.rasa_url
+    args.rasa_replica_urls = ([f"http://127.0.0.1:{port}" for port in cluster.rasa_replicas]
+                              if cluster is not None else [args.rasa_url])
     # Each replica times its own steps: ask them on their own ports, not through nginx.
     args.desk_replica_urls = ([f"http://127.0.0.1:{port}" for port in cluster.desk_replicas]
                               if cluster is not None else [args.desk_url])

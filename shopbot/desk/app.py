@@ -28,6 +28,7 @@ from shopbot import config as config_module
 from shopbot.compliance import RULES
 from shopbot.desk import signing, states
 from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
+from shopbot.desk.message_writes import message_writes_for
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import RECOVER_EVERY, DeskService
@@ -101,6 +102,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                 app_.ctx.hub = LocalHub()
         await app_.ctx.hub.start()
         store = DeskStore(cfg.desk_db_url)
+        app_.ctx.writes = message_writes_for(store, cfg.desk_db_url)
+        await app_.ctx.writes.start()
         policy = ShopPolicy(cfg.shop_dir)
         shop_store = ShopStore(cfg.shop_db_url)
         shop_store.sync_from_files(cfg.shop_dir)
@@ -116,7 +119,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             store, app_.ctx.rasa, app_.ctx.hub, Triggers.from_settings(policy.settings),
             fallback_texts, agents_online=app_.ctx.hub.agents_online,
             agent_hours=policy.agent_hours_text(),
-            own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
+            own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")},
+            writes=app_.ctx.writes)
         app_.ctx.shop_name = policy.shop_name
         app_.ctx.recovery = asyncio.ensure_future(_recover_abandoned(app_.ctx.service))
 
@@ -138,6 +142,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         await drain(app_)
         app_.ctx.recovery.cancel()
         await app_.ctx.rasa.close()
+        await app_.ctx.writes.close()
         await app_.ctx.hub.stop()
 
     # -- auth ----------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 from shopbot.compliance import Breach, ReplyContext, check_reply
 from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, conversation_channel
+from shopbot.desk.message_writes import ThreadedWrites
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
 from shopbot.desk.stage_times import StageTimes
 from shopbot.desk.store import Conversation, DeskStore, Message
@@ -65,8 +65,10 @@ def _is_handoff(reply: Dict[str, Any]) -> bool:
 class DeskService:
     def __init__(self, store: DeskStore, rasa: RasaClient, hub, triggers: Triggers,
                  fallback_texts: List[str], agents_online, agent_hours: str = "",
-                 own_order_ids=lambda account: set()):
+                 own_order_ids=lambda account: set(), writes=None):
         self.store = store
+        # Messages are written through `writes` (asyncpg on PostgreSQL: see message_writes), read from the store.
+        self.writes = writes or ThreadedWrites(store)
         self.rasa = rasa
         self.hub = hub
         self.triggers = triggers
@@ -92,18 +94,8 @@ class DeskService:
         state = {"type": "state", "state": conversation.state}
         await self.hub.publish_many([(conversation_channel(conversation.id), state), (AGENTS, event)])
 
-    async def _stored(self, store_call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """A write on the buyer's path, made in a worker thread.
-
-        Each one waits for the database's commit; made on the event loop, that
-        wait held up every other buyer of this desk (under load, a quarter of
-        the loop's busy time was spent waiting on PostgreSQL). The caller still
-        waits for its own write, so "stored before delivered" holds.
-        """
-        return await asyncio.get_running_loop().run_in_executor(None, partial(store_call, *args, **kwargs))
-
     async def _system(self, conversation_id: str, text: str) -> Message:
-        message = await self._stored(self.store.add_message, conversation_id, "system", text)
+        message = await self.writes.add_message(conversation_id, "system", text)
         await self._deliver(message)
         return message
 
@@ -117,7 +109,7 @@ class DeskService:
         """Store, then route; `on_stored` hears of the stored message before anything else happens."""
         arrived = time.perf_counter()
         text = clean_buyer_text(text)
-        message, state = await self._stored(self.store.add_buyer_message, conversation.id, text, client_id)
+        message, state = await self.writes.add_buyer_message(conversation.id, text, client_id)
         stored = time.perf_counter()
         if on_stored is not None:
             await on_stored(message)
@@ -228,8 +220,7 @@ class DeskService:
         shown = [r for r in replies if not _is_handoff(r)]
         for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
-            stored = await self._stored(self.store.add_message, conversation.id, "bot", reply.get("text") or "",
-                                        payload or None)
+            stored = await self.writes.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
             await self._deliver(stored, *(typing_off if position == len(shown) else []),
                                 already_here=held if position == 1 else ())
         if not shown:
@@ -298,7 +289,7 @@ class DeskService:
         conversation = self.store.conversation(conversation_id)
         if conversation is None or conversation.state != states.AGENT or conversation.agent != agent:
             raise states.TransitionError("claim the conversation before replying")
-        message = self.store.add_message(conversation_id, "agent", text.strip()[:MAX_TEXT], author=agent)
+        message = await self.writes.add_message(conversation_id, "agent", text.strip()[:MAX_TEXT], author=agent)
         await self._deliver(message)
         return message
 
