@@ -24,6 +24,10 @@ A third bare phase runs beside a stand-in that burns the CPU the desk's side
 phases, and nothing else. On two cores Rasa slows down next to any busy
 process; this phase shows how much of the desk's ratio is that sharing, and
 how much is the desk's own path (whose steps each desk times: GET /api/stats/stages).
+
+A last phase puts two bare Sanic relays (bench/relay.py) in the desks' place:
+the same buyers' sockets, the same Rasa client, and no desk work at all. Its
+p50 over bare Rasa's is the least any desk on this stack adds on this machine.
 """
 from __future__ import annotations
 
