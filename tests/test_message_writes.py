@@ -130,3 +130,28 @@ async def test_a_bot_chat_on_postgresql_is_stored_line_then_answer_and_the_buyer
     assert [(m["sender"], m["text"]) for m in seen] == [("buyer", "还有货吗"), ("bot", "亲,tb_lily您好,这款有货哦~")]
     assert [m.as_dict() for m in store.transcript(chat.id)] == seen
     store.engine.dispose()
+
+
+async def test_writes_go_on_after_postgresql_cuts_off_every_connection_the_pool_holds():
+    """What a restart or a failover does to a busy desk: many pooled connections dropped at once."""
+    url = fresh_pg_database("shopbot_message_writes_cut_test")
+    store = DeskStore(url)
+    writes = AsyncpgWrites(url)
+    await writes.start()
+    chat = store.create_conversation("tb_lily")
+    try:
+        await asyncio.gather(*(writes.add_buyer_message(chat.id, f"第{n}句", f"a-{n}") for n in range(8)))
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            cut = conn.execute(sa.text("select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                                       "where datname = 'shopbot_message_writes_cut_test' and application_name = ''"
+                                       " and pid <> pg_backend_pid() and backend_type = 'client backend'")).scalar()
+        admin.dispose()
+        later = await asyncio.gather(*(writes.add_buyer_message(chat.id, f"又{n}句", f"b-{n}") for n in range(8)))
+    finally:
+        await writes.close()
+    assert cut >= 2  # the pool really held several connections, and lost them
+    assert all(state == states.BOT and not line.duplicate for line, state in later)
+    assert sorted(m.client_id for m in store.transcript(chat.id)) == sorted(
+        [f"a-{n}" for n in range(8)] + [f"b-{n}" for n in range(8)])
+    store.engine.dispose()

@@ -17,6 +17,7 @@ waited out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -28,6 +29,10 @@ import asyncpg
 from shopbot.desk.store import DB_RETRY_DELAYS, DeskStore, Message
 
 logger = logging.getLogger(__name__)
+
+# Refused, cut off, "the database is starting up", or a connection left broken by one of those.
+DROPPED = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
+           asyncpg.InternalClientError)
 
 INSERT_BUYER = """
     INSERT INTO desk_messages (conversation_id, sender, text, client_id, created_at)
@@ -91,13 +96,20 @@ class AsyncpgWrites:
 
     async def _outlasting_restarts(self, method: str, query: str, *args: Any) -> Any:
         """Like the store's outlasts_db_restarts: a refused or dropped connection is retried, nothing else."""
-        retryable = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError,
-                     asyncpg.OperatorInterventionError)  # refused, cut off, "the database is starting up"
         for delay in DB_RETRY_DELAYS + (None,):
             try:
                 async with self._pool.acquire() as conn:
-                    return await getattr(conn, method)(query, *args)
-            except retryable as error:
+                    try:
+                        return await getattr(conn, method)(query, *args)
+                    except DROPPED:
+                        # Cut off by a restart, a pooled connection can come back to the pool
+                        # half-broken and fail the next write with InternalClientError
+                        # (asyncpg issue #1069): closed here, the pool opens a fresh one. One
+                        # asyncpg saw die is already back in the pool, closed, and refuses this.
+                        with contextlib.suppress(asyncpg.InterfaceError):
+                            conn.terminate()
+                        raise
+            except DROPPED as error:
                 if delay is None:
                     raise
                 logger.warning("PostgreSQL unavailable for a desk write, retrying in %.1f s: %r", delay, error)
