@@ -121,6 +121,11 @@ def cores_beside_rasa(stats: "Stats") -> float:
     return sum(seconds for role, seconds in stats.cpu.items() if role != "rasa") / stats.duration
 
 
+def with_role(roles: proc_cpu.Roles, processes, role: str) -> proc_cpu.Roles:
+    """`roles`, plus a phase's own helper processes (stand-in, relays) counted as `role`."""
+    return proc_cpu.Roles(sessions={**roles.sessions, **{p.pid: role for p in processes}}, commands=roles.commands)
+
+
 def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
     """Per phase, the CPU each role spent per message sent (ms), their total, and the cores busy."""
     lines = [f"{'phase':<10}" + "".join(f"{role:>9}" for role in CPU_ROLES) + f"{'total':>9}{'cores':>7}"]
@@ -284,9 +289,7 @@ async def main_async(args) -> int:
             stand_in_cores = max(0.0, cores_beside_rasa(desk_stats) - bare_cores)
             burners = start_stand_in(stand_in_cores)
             try:
-                roles = proc_cpu.Roles(sessions={**args.cpu_roles.sessions, **{b.pid: "stand-in" for b in burners}},
-                                       commands=args.cpu_roles.commands)
-                beside = await bare_rasa_phase(args.stand_in_duration, roles)
+                beside = await bare_rasa_phase(args.stand_in_duration, with_role(args.cpu_roles, burners, "stand-in"))
             finally:
                 for burner in burners:
                     burner.kill()
@@ -294,13 +297,11 @@ async def main_async(args) -> int:
         if args.relay_duration > 0:
             relays, relay_urls = start_relays(args.rasa_replica_urls)
             try:
-                roles = proc_cpu.Roles(sessions={**args.cpu_roles.sessions, **{r.pid: "relay" for r in relays}},
-                                       commands=args.cpu_roles.commands)
                 turn = itertools.count()
                 relay = await run_phase("relay", args.buyers, args.relay_duration, args.rate,
                                         lambda s, d, i: desk_buyer(http, relay_urls[next(turn) % len(relay_urls)],
                                                                    cfg.desk_secret, s, d, i, [], hands_off=False),
-                                        roles)
+                                        with_role(args.cpu_roles, relays, "relay"))
             finally:
                 for process in relays:
                     process.kill()

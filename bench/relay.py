@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shopbot import config  # noqa: E402
+from shopbot.cluster import free_port  # noqa: E402
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable  # noqa: E402
 from shopbot.desk.signing import verified_account  # noqa: E402
 from shopbot.desk.sanic_compat import patch_websocket_recv  # noqa: E402
@@ -82,9 +83,7 @@ def start_relays(rasa_urls: Sequence[str], count: int = 2, timeout: float = 60.0
     """`count` relays on free ports, each in its own session (so its CPU is counted as its own role)."""
     processes, urls = [], []
     for _ in range(count):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         processes.append(subprocess.Popen([sys.executable, __file__, "--port", str(port), "--rasa", ",".join(rasa_urls)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         urls.append(f"http://127.0.0.1:{port}")
