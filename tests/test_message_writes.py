@@ -27,6 +27,15 @@ def fresh_pg_database(name: str) -> str:
     return f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
+async def asyncpg_desk(database: str):
+    """A fresh PostgreSQL desk with its asyncpg writes started, and one buyer's chat in it."""
+    url = fresh_pg_database(database)
+    store = DeskStore(url)
+    writes = AsyncpgWrites(url)
+    await writes.start()
+    return store, writes, store.create_conversation("tb_lily")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def store_and_writes(request, tmp_path):
     url = (f"sqlite:///{tmp_path / 'desk.db'}" if request.param == "sqlite"
@@ -83,11 +92,7 @@ async def test_a_write_while_postgresql_restarts_waits_for_it_and_is_stored_once
     """Real PostgreSQL, stopped with the pool's connection open: the write is retried, not failed."""
     from shopbot.cluster import ensure_postgres_running, pg_ctlcluster
 
-    url = fresh_pg_database("shopbot_message_writes_restart_test")
-    store = DeskStore(url)
-    writes = AsyncpgWrites(url)
-    await writes.start()
-    chat = store.create_conversation("tb_lily")
+    store, writes, chat = await asyncpg_desk("shopbot_message_writes_restart_test")
     await writes.add_buyer_message(chat.id, "在吗", "c-1")  # the pool now holds a connection that will die
     try:
         assert pg_ctlcluster("stop").returncode == 0
@@ -134,11 +139,7 @@ async def test_a_bot_chat_on_postgresql_is_stored_line_then_answer_and_the_buyer
 
 async def test_writes_go_on_after_postgresql_cuts_off_every_connection_the_pool_holds():
     """What a restart or a failover does to a busy desk: many pooled connections dropped at once."""
-    url = fresh_pg_database("shopbot_message_writes_cut_test")
-    store = DeskStore(url)
-    writes = AsyncpgWrites(url)
-    await writes.start()
-    chat = store.create_conversation("tb_lily")
+    store, writes, chat = await asyncpg_desk("shopbot_message_writes_cut_test")
     try:
         await asyncio.gather(*(writes.add_buyer_message(chat.id, f"第{n}句", f"a-{n}") for n in range(8)))
         admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
