@@ -28,6 +28,7 @@ class Turn:
     client_id: str
     text: str
     stored_id: Optional[int] = None  # the desk's id, from the echo of the line
+    sent: bool = False  # sent on some socket already: a later send is a resend (the desk stores it before asking)
     answer: Optional[Dict] = None  # the first bot/agent/system message after it
     seconds: Optional[float] = None
 
@@ -71,7 +72,8 @@ class SimulatedBuyer:
                 for turn in self.turns:  # the widget's outbox: everything not acknowledged
                     if turn.stored_id is None:
                         await ws.send_str(json.dumps({"type": "message", "client_id": turn.client_id,
-                                                      "text": turn.text}))
+                                                      "text": turn.text, "resend": turn.sent}))
+                        turn.sent = True
                 return
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, ValueError, KeyError):
                 if time.monotonic() + delay >= give_up_at:
@@ -100,8 +102,8 @@ class SimulatedBuyer:
                     sent = True
                 if not sent:
                     await self._ws.send_str(json.dumps({"type": "message", "client_id": turn.client_id,
-                                                        "text": text}))
-                    sent = True
+                                                        "text": text, "resend": False}))
+                    sent = turn.sent = True
                 frame = await asyncio.wait_for(self._ws.receive(), max(0.1, give_up_at - time.monotonic()))
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     self._ws = None  # closed: reconnect on the next pass

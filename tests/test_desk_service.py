@@ -307,3 +307,101 @@ def test_a_chat_the_desk_hands_off_itself_adds_no_bot_timings(desk):
     run(service.buyer_message(store.create_conversation(None), "再不处理我就给差评", None))
     assert all(figures["count"] == 0 and figures["p50_ms"] is None
                for figures in service.stage_times.summary().values())
+
+
+def _asked_before_stored(store, rasa):
+    """Rasa stand-in that notes, for each question, whether the buyer's line was stored when asked."""
+    seen = []
+    answer = rasa.send
+
+    async def send(conversation_id, text, account):
+        seen.append([m.text for m in store.transcript(conversation_id) if m.sender == "buyer"].count(text) == 0)
+        return await answer(conversation_id, text, account)
+
+    rasa.send = send
+    return seen
+
+
+def _slow_line_writes(store, seconds):
+    store_buyer_message = store.add_buyer_message
+
+    def slow(conversation_id, text, client_id):
+        time.sleep(seconds)  # PostgreSQL slow to commit
+        return store_buyer_message(conversation_id, text, client_id)
+
+    store.add_buyer_message = slow
+
+
+def test_a_first_send_is_asked_of_the_bot_while_stored_and_answered_after_it(desk):
+    store, rasa, hub, service, _ = desk
+    asked_early = _asked_before_stored(store, rasa)
+    _slow_line_writes(store, 0.2)
+    rasa.thinking_seconds = 0.2
+    chat = store.create_conversation("tb_lily")
+
+    async def scenario():
+        widget = hub.subscribe(conversation_channel(chat.id))
+        began = time.monotonic()
+        await service.buyer_message(chat, "这款有货吗", "c1", first_send=True)
+        took = time.monotonic() - began
+        return took, [widget.get_nowait()["message"]["sender"] for _ in range(widget.qsize())]
+
+    took, delivered = run(scenario())
+    assert asked_early == [True]
+    assert took < 0.35  # the store's 0.2 s and Rasa's 0.2 s overlapped
+    assert delivered == ["buyer", "bot"]  # the line first, then the answer
+    assert [(m.sender, m.text) for m in store.transcript(chat.id)] == [
+        ("buyer", "这款有货吗"), ("bot", "亲,收到:这款有货吗")]
+
+
+def test_a_resend_or_a_line_not_marked_first_is_stored_before_the_bot_is_asked(desk):
+    store, rasa, _, service, _ = desk
+    asked_early = _asked_before_stored(store, rasa)
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "在吗", "c1"))
+    run(service.buyer_message(chat, "有赠品吗", "c2", first_send=False))
+    run(service.buyer_message(chat, "有赠品吗", "c2", first_send=False))  # the widget resends, unconfirmed
+    assert asked_early == [False, False]
+    assert texts(store, chat.id, "bot") == ["亲,收到:在吗", "亲,收到:有赠品吗"]
+
+
+def test_a_chat_an_agent_took_on_another_desk_gets_no_bot_answer_asked_early(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "在吗", "c1", first_send=True))
+    store.transition(chat.id, "handoff", reason="buyer_request", priority="normal", summary={})
+    store.transition(chat.id, "claim", agent="alice")  # through another replica: this desk heard nothing
+
+    run(service.buyer_message(chat, "我的快递到哪了", "c2", first_send=True))
+    assert texts(store, chat.id, "bot") == ["亲,收到:在吗"]  # asked of a paused Rasa, the answer dropped
+    assert texts(store, chat.id, "buyer") == ["在吗", "我的快递到哪了"]
+    run(service.buyer_message(chat, "人呢", "c3", first_send=True))
+    assert [text for _, text, _ in rasa.sent] == ["在吗", "我的快递到哪了"]  # the desk learnt the chat is the agent's
+
+
+def test_a_closed_chat_reopened_by_a_first_send_is_asked_of_the_bot_once(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "在吗", "c1", first_send=True))
+    store.transition(chat.id, "close")  # by an agent on another replica
+    run(service.buyer_message(chat, "还想问一下", "c2", first_send=True))
+    assert [text for _, text, _ in rasa.sent] == ["在吗", "还想问一下"]
+    assert texts(store, chat.id, "bot") == ["亲,收到:在吗", "亲,收到:还想问一下"]
+    assert store.conversation(chat.id).state == states.BOT
+
+
+def test_a_line_the_store_could_not_keep_gets_no_answer_and_the_widget_resends_it(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+
+    def down(conversation_id, text, client_id):
+        raise ConnectionError("PostgreSQL is gone")
+
+    keep = store.add_buyer_message
+    store.add_buyer_message = down
+    with pytest.raises(ConnectionError):
+        run(service.buyer_message(chat, "在吗", "c1", first_send=True))
+    assert texts(store, chat.id) == []  # nothing delivered that the transcript does not have
+    store.add_buyer_message = keep
+    run(service.buyer_message(chat, "在吗", "c1", first_send=False))
+    assert texts(store, chat.id) == ["在吗", "亲,收到:在吗"]

@@ -395,7 +395,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             # The message is handled to the end even if this socket or this desk goes away
             # meanwhile (a restart drains it): the answer reaches the buyer's next socket.
             handling = asyncio.ensure_future(ctx.service.buyer_message(conversation, data.get("text"), client_id,
-                                                                       on_stored=confirm_resend))
+                                                                       on_stored=confirm_resend,
+                                                                       first_send=data.get("resend") is False))
             ctx.in_flight.add(handling)
             handling.add_done_callback(ctx.in_flight.discard)
             await asyncio.shield(handling)  # one message at a time per socket, in order

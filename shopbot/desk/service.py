@@ -1,6 +1,7 @@
 """What happens to each message: store it first, then route it by the chat's state.
 
-Bot mode: the buyer's message goes to Rasa and the replies come back; a handoff
+Bot mode: the buyer's message goes to Rasa (a line the widget sends for the first
+time is asked while it is being stored) and the replies come back; a handoff
 payload, a desk trigger, or Rasa being unreachable puts the chat in the queue.
 Waiting / agent mode: the bot is silent; the message goes to the agents.
 Every message of both modes is stored before it is delivered, so the
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Tuple
 
 from shopbot.compliance import Breach, ReplyContext, check_reply
@@ -39,6 +41,7 @@ TYPING_AFTER = 0.3
 ABANDONED_AFTER = 60.0
 RECOVER_WITHIN = 10 * 60.0  # older than this, a late bot answer would only confuse (and the sweep reads less)
 RECOVER_EVERY = 15.0
+LAST_STATES_KEPT = 10_000  # chats whose state a desk remembers (one short entry each)
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
 
@@ -54,6 +57,12 @@ def clean_buyer_text(text: Any) -> str:
     if text.startswith("/"):
         text = "／" + text[1:]
     return text
+
+
+def _drop(answer: Optional["asyncio.Future"]) -> None:
+    """An answer asked early and not wanted: let it finish unread (cancelling would not unask Rasa)."""
+    if answer is not None:
+        answer.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 def _is_handoff(reply: Dict[str, Any]) -> bool:
@@ -77,6 +86,7 @@ class DeskService:
         self.agent_hours = agent_hours
         self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
         self.stage_times = StageTimes()
+        self._last_state: "OrderedDict[str, str]" = OrderedDict()
 
     # -- publishing ------------------------------------------------------------------
     @staticmethod
@@ -89,7 +99,15 @@ class DeskService:
                        already_here: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
         await self.hub.publish_many(self._message_events(message) + list(after), already_here=already_here)
 
+    def _remember_state(self, conversation_id: str, state: str) -> None:
+        """The chat's state as this desk last saw it: whether the next line's answer is asked early."""
+        self._last_state[conversation_id] = state
+        self._last_state.move_to_end(conversation_id)
+        while len(self._last_state) > LAST_STATES_KEPT:
+            self._last_state.popitem(last=False)
+
     async def _announce(self, conversation: Conversation) -> None:
+        self._remember_state(conversation.id, conversation.state)
         event = {"type": "conversation", "conversation": conversation.as_dict()}
         state = {"type": "state", "state": conversation.state}
         await self.hub.publish_many([(conversation_channel(conversation.id), state), (AGENTS, event)])
@@ -105,25 +123,46 @@ class DeskService:
 
     # -- buyer ---------------------------------------------------------------------------
     async def buyer_message(self, conversation: Conversation, text: Any, client_id: Optional[str],
-                            on_stored: Optional[Callable[[Message], Awaitable[None]]] = None) -> Message:
-        """Store, then route; `on_stored` hears of the stored message before anything else happens."""
+                            on_stored: Optional[Callable[[Message], Awaitable[None]]] = None,
+                            first_send: bool = False) -> Message:
+        """Store, then route; `on_stored` hears of the stored message before anything else happens.
+
+        `first_send`: the widget says it never sent this line before. Anything else
+        (a resend after a socket closed unconfirmed, a client that does not say) may
+        be stored and answered already.
+        """
         arrived = time.perf_counter()
         text = clean_buyer_text(text)
-        message, state = await self.writes.add_buyer_message(conversation.id, text, client_id)
+        trigger = self.triggers.on_buyer_text(text)
+        early = None
+        if first_send and not trigger and self._last_state.get(conversation.id, conversation.state) == states.BOT:
+            # Rasa's answer is the long wait, so it is asked while the line is being stored
+            # (the store's round trip off the buyer's wait). Its answer is delivered only as
+            # before: after the line is stored, and only if the stored line finds the chat
+            # the bot's. A resend is stored first, so a line already answered never reaches
+            # Rasa twice; a chat that changed hands since its last line, elsewhere, costs
+            # one question to a paused Rasa, whose answer is dropped.
+            early = self._ask_bot(conversation.id, text, conversation.account)
+        try:
+            message, state = await self.writes.add_buyer_message(conversation.id, text, client_id)
+        except BaseException:
+            _drop(early)  # not stored: the widget resends it, as a resend, and it is asked then
+            raise
         stored = time.perf_counter()
+        if state is not None:
+            self._remember_state(conversation.id, state)
         if on_stored is not None:
             await on_stored(message)
         if message.duplicate:
+            _drop(early)
             return message  # a resend after a dropped connection: already handled
-        trigger = self.triggers.on_buyer_text(text)
         if state == states.BOT and not trigger:
-            # The bot's answer is the long wait: ask for it first, then tell the widget while
-            # Rasa works (the message is stored, so it is safe to ask). This desk's sockets
-            # (the buyer's own) get the line now; the other replicas get it with the answer,
-            # the typing dots or the handoff, in that round trip to Redis rather than one of
-            # its own: consoles elsewhere see a bot chat's line up to TYPING_AFTER later.
+            # Then tell the widget while Rasa works. This desk's sockets (the buyer's own) get
+            # the line now; the other replicas get it with the answer, the typing dots or the
+            # handoff, in that round trip to Redis rather than one of its own: consoles
+            # elsewhere see a bot chat's line up to TYPING_AFTER later.
             self.stage_times.record("store_line", stored - arrived)
-            answer = self._ask_bot(conversation.id, text, conversation.account)
+            answer = early or self._ask_bot(conversation.id, text, conversation.account)
             held = self._message_events(message)
             await self.hub.publish_here(held)
         else:
@@ -134,12 +173,13 @@ class DeskService:
                 conversation = self.store.transition(conversation.id, "reopen")
                 await self._announce(conversation)  # the widget and consoles learn it is open again
             if conversation.state != states.BOT:
+                _drop(early)
                 return message  # an agent has it (or will): the bot stays silent
             if trigger:
                 await self.hand_off(conversation, trigger.reason, trigger.priority,
                                     {"last_message": text, "account": conversation.account}, pause_rasa=True)
                 return message
-            answer = self._ask_bot(conversation.id, text, conversation.account)
+            answer = early or self._ask_bot(conversation.id, text, conversation.account)  # reopened: asked once
         replies, typing_shown, held = await self._wait_for_bot(conversation.id, answer, held)
         answered = time.perf_counter()
         await self._answer(conversation, text, replies, typing_shown, held)

@@ -1,4 +1,5 @@
 """A buyer, an agent and the bot, in a real browser against the running stack."""
+import json
 import re
 
 from playwright.sync_api import expect
@@ -73,3 +74,41 @@ def test_complaint_handoff_agent_reply_hand_back_and_reload(page_factory, desk):
     expect(buyer.locator("#shopbot-messages .msg")).to_have_count(before, timeout=15000)
     expect(buyer.locator("#shopbot-messages")).to_contain_text("我来帮您处理")
     screenshot(buyer, "widget-after-reload")
+
+
+def test_a_line_sent_on_a_socket_that_closed_unconfirmed_is_resent_as_a_resend_and_answered_once(
+        page_factory, desk):
+    """The widget tells the desk which lines may have arrived before: those are stored before Rasa sees them."""
+    page = page_factory(**PHONE)
+    sockets, frames = [], []
+
+    def through_to_the_desk(ws):
+        sockets.append(ws)
+        desk_side = ws.connect_to_server()
+        first = len(sockets) == 1
+
+        def from_widget(message):
+            frame = json.loads(message)
+            if frame.get("type") == "message":
+                frames.append(frame)
+                if first:  # lost with the socket: the desk never confirms it
+                    ws.close()
+                    return
+            desk_side.send(message)
+
+        ws.on_message(from_widget)
+        desk_side.on_message(lambda message: ws.send(message))
+
+    page.route_web_socket(re.compile(r".*/ws/buyer"), through_to_the_desk)
+    open_widget(page, desk)
+    say(page, "这个芒果干还有货吗")
+    expect(last_bot_text(page)).to_contain_text(re.compile("芒果干.*(有现货|件)"), timeout=20000)
+    assert len(sockets) >= 2  # it reconnected
+    assert [(f["text"], f["resend"]) for f in frames] == [("这个芒果干还有货吗", False), ("这个芒果干还有货吗", True)]
+    assert frames[0]["client_id"] == frames[1]["client_id"]
+    expect(page.locator("#shopbot-messages .msg-buyer")).to_have_count(1)
+    expect(page.locator("#shopbot-messages .msg-bot")).to_have_count(1)
+
+    say(page, "保质期多久")  # on the live socket: a first send
+    expect(page.locator("#shopbot-messages .msg-bot")).to_have_count(2, timeout=20000)
+    assert (frames[-1]["text"], frames[-1]["resend"]) == ("保质期多久", False)

@@ -421,10 +421,18 @@
     return false;
   }
 
+  // resend: 这条可能已经到过客服台(发过但没等到确认),客服台先存再问机器人,不会答两遍。
+  // 只有确定没发出过的(sent === false)才标 false,客服台可以边存边问,回复更快。
   function flushOutbox() {
+    var changed = false;
     outbox.forEach(function (item) {
-      send({ type: "message", text: item.text, client_id: item.client_id });
+      if (send({ type: "message", text: item.text, client_id: item.client_id, resend: item.sent !== false }) &&
+          item.sent !== true) {
+        item.sent = true;
+        changed = true;
+      }
     });
+    if (changed) saveOutbox();
   }
 
   function connect() {
@@ -532,11 +540,16 @@
     text = text.trim();
     if (!text) return;
     if (text.length > 5000) text = text.slice(0, 5000);
-    var item = { client_id: newClientId(), text: text, at: Date.now() };
+    var item = { client_id: newClientId(), text: text, at: Date.now(), sent: false };
     outbox.push(item);
     saveOutbox();
     renderPending(item);
-    if (!send({ type: "message", text: item.text, client_id: item.client_id })) connect();
+    if (send({ type: "message", text: item.text, client_id: item.client_id, resend: false })) {
+      item.sent = true;
+      saveOutbox();
+    } else {
+      connect();
+    }
   }
 
   function submit() {
