@@ -42,6 +42,7 @@ def test_a_chat_moves_bot_waiting_agent_bot_closed(db_url):
     store = DeskStore(db_url)
     conversation = store.create_conversation("tb_lily")
     assert conversation.state == states.BOT
+    assert store.conversation(conversation.id) == conversation  # handed back as stored
     assert waiting_chat(store).state == states.WAITING
     chat = waiting_chat(store)
     assert store.transition(chat.id, "claim", agent="alice").agent == "alice"

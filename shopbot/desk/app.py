@@ -351,7 +351,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             # Resume only the same buyer's conversation (anonymous resumes anonymous).
             if existing and existing.account == account:
                 conversation = existing
-        if conversation is None:
+        new_chat = conversation is None
+        if new_chat:
             conversation = ctx.store.create_conversation(account)
         after = hello.get("after")
         # A count of messages seen: not a bool (SQLAlchemy refuses `id > True`), within SQLite's range.
@@ -364,7 +365,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             await ws.send(json.dumps({"type": "welcome", "conversation_id": conversation.id,
                                       "account": account, "state": conversation.state,
                                       "shop_name": ctx.shop_name}, ensure_ascii=False))
-            for message in ctx.store.transcript(conversation.id, after_id=after):
+            # A chat made just now has no history: a read saved on every widget opened.
+            for message in [] if new_chat else ctx.store.transcript(conversation.id, after_id=after):
                 await ws.send(json.dumps({"type": "message", "message": message.as_dict()},
                                          ensure_ascii=False))
         except WebsocketClosed:

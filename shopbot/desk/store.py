@@ -194,7 +194,8 @@ class DeskStore:
             conn.execute(conversations.insert(), {
                 "id": conversation_id, "account": account, "state": states.BOT,
                 "created_at": now, "updated_at": now})
-        return self.conversation(conversation_id)
+        # As stored (a new chat: no reason, agent or summary yet), without reading it back.
+        return Conversation(conversation_id, account, states.BOT, None, None, {}, None, now, None)
 
     @outlasts_db_restarts
     def conversation(self, conversation_id: str) -> Optional[Conversation]:
