@@ -1,4 +1,4 @@
-"""Six changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
+"""Seven changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
 
 1. Speed. Rasa validates every action server response with `jsonschema.validate(result,
 schema)`. With the jsonschema pinned here (4.17), that call first checks the
@@ -43,6 +43,14 @@ on every call matches the inputs against the signature and looks the graph up
 again: measured in-process, 2.6 ms of CPU per call, 1.5 ms of it the graph
 itself. Once Rasa has traced it (its first prediction, unchanged), we keep the
 one concrete graph its signature allows and call it with the same tensors.
+
+7. Speed. The HTTP API's "append events" endpoint, which the desk calls to pause
+Rasa when it hands a chat to a person and to resume it when the person hands
+back, validates the events like patch 1's responses: `jsonschema.validate`,
+checking the schema itself first. Measured on a replica, a pause or resume took
+46-48 ms of CPU (a whole bot answer: 26 ms), 82% of it in that check. We keep
+one validator for Rasa's events schema; a request is refused as before (400,
+Rasa's own message).
 """
 from __future__ import annotations
 
@@ -63,18 +71,55 @@ def _action_response_validator():
     return validator_class(schema)
 
 
+def _validate(validator, instance: Any) -> None:
+    """`jsonschema.validate` without checking the schema again: the same error (its best match) is raised."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise error
+
+
 def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
     from jsonschema import ValidationError
     from rasa.shared.constants import DOCS_BASE_URL
 
     try:
-        _action_response_validator().validate(result)
+        _validate(_action_response_validator(), result)
         return True
     except ValidationError as e:
         e.message += (". Failed to validate Action server response from API, make sure your response "
                       f"from the Action endpoint is valid. For more information about the format visit "
                       f"{DOCS_BASE_URL}/custom-actions")
         raise e
+
+
+@lru_cache(maxsize=1)
+def _events_validator():
+    from jsonschema.validators import validator_for
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
+
+    validator_class = validator_for(EVENTS_SCHEMA)
+    validator_class.check_schema(EVENTS_SCHEMA)
+    return validator_class(EVENTS_SCHEMA)
+
+
+def _validate_events_in_request_body(request) -> None:
+    """rasa.server's check of an "append events" body, with the validator made once."""
+    from http import HTTPStatus
+
+    from jsonschema import ValidationError
+    from rasa.server import ErrorResponse, _docs
+
+    events = request.json if isinstance(request.json, list) else [request.json]
+    try:
+        _validate(_events_validator(), events)
+    except ValidationError as error:
+        raise ErrorResponse(
+            HTTPStatus.BAD_REQUEST, "BadRequest",
+            f"Failed to validate the events format. "
+            f"For more information about the format visit the docs. Error: {error}",
+            help_url=_docs("/pages/http-api")) from error
 
 
 async def _retrieve_or_fail(self, sender_id: Text):
@@ -200,7 +245,11 @@ def apply() -> None:
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
+    import rasa.server
+
     RemoteAction._validate_action_result = _validate_action_result
+    RASA_ORIGINALS.setdefault("validate_events", rasa.server.validate_events_in_request_body)
+    rasa.server.validate_events_in_request_body = _validate_events_in_request_body  # looked up at each call
     FailSafeTrackerStore.retrieve = _retrieve_or_fail
     FailSafeTrackerStore.save = _save_or_fail
     LockStore.lock = _lock_surviving_dead_holders

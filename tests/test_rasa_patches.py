@@ -1,4 +1,5 @@
 """Our changes to Rasa: cheaper action-response checks, tracker store errors surfacing, locks freed."""
+import jsonschema
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -28,6 +29,9 @@ def test_a_malformed_action_response_is_refused_with_rasas_explanation(action, b
     with pytest.raises(ValidationError) as error:
         action._validate_action_result(bad)
     assert "Failed to validate Action server response" in error.value.message
+    with pytest.raises(ValidationError) as rasas:
+        jsonschema.validate(bad, RemoteAction.action_response_format_spec())  # what Rasa calls
+    assert error.value.message.startswith(rasas.value.message)
 
 
 class UnreachableTrackerStore:
@@ -164,3 +168,33 @@ async def test_the_model_gives_rasas_own_answers_without_dask_and_tf_function_di
     assert await answers() == expected
     assert len(through_tf_function) <= 1  # only the first prediction, which keeps the traced graph
     assert {p["intent"]["name"] for p in expected[0]} >= {"greet", "ask_stock", "bargain", "request_human"}
+
+
+class EventsRequest:
+    """What rasa.server's check reads of an "append events" request: its JSON body."""
+
+    def __init__(self, body):
+        self.json = body
+
+
+@pytest.mark.parametrize("body", [
+    [{"event": "pause"}], {"event": "resume"}, [{"event": "slot", "name": "product", "value": "芒果干"}],
+    [{"event": "pause"}, {"event": "resume"}],
+    [{"no_event_key": 1}], {"event": 7}, "pause", [{"event": "slot", "name": 3}], [[]],
+])
+def test_pause_and_resume_bodies_are_judged_as_rasa_judges_them(body):
+    from rasa.server import ErrorResponse
+
+    rasa_patches.apply()
+
+    def verdict(check):
+        try:
+            check(EventsRequest(body))
+            return "accepted"
+        except ErrorResponse as error:
+            return error.status, error.error_info["message"]
+
+    rasas = verdict(rasa_patches.RASA_ORIGINALS["validate_events"])
+    assert verdict(rasa_patches._validate_events_in_request_body) == rasas
+    import rasa.server
+    assert verdict(rasa.server.validate_events_in_request_body) == rasas  # what the endpoint calls
