@@ -60,15 +60,20 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 
-@lru_cache(maxsize=1)
-def _action_response_validator():
+def _checked_validator(schema: Dict[Text, Any]):
+    """The schema checked once, here, and a validator that will not check it again."""
     from jsonschema.validators import validator_for
-    from rasa.core.actions.action import RemoteAction
 
-    schema = RemoteAction.action_response_format_spec()
     validator_class = validator_for(schema)
     validator_class.check_schema(schema)
     return validator_class(schema)
+
+
+@lru_cache(maxsize=1)
+def _action_response_validator():
+    from rasa.core.actions.action import RemoteAction
+
+    return _checked_validator(RemoteAction.action_response_format_spec())
 
 
 def _validate(validator, instance: Any) -> None:
@@ -96,12 +101,9 @@ def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
 
 @lru_cache(maxsize=1)
 def _events_validator():
-    from jsonschema.validators import validator_for
     from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
 
-    validator_class = validator_for(EVENTS_SCHEMA)
-    validator_class.check_schema(EVENTS_SCHEMA)
-    return validator_class(EVENTS_SCHEMA)
+    return _checked_validator(EVENTS_SCHEMA)
 
 
 def _validate_events_in_request_body(request) -> None:
@@ -244,7 +246,6 @@ def apply() -> None:
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
-
     import rasa.server
 
     RemoteAction._validate_action_result = _validate_action_result

@@ -285,13 +285,7 @@ def test_one_buyers_slow_write_does_not_hold_up_another_buyers_answer(desk):
 def test_the_desk_tells_which_step_of_an_answer_took_the_time(desk):
     store, rasa, _, service, _ = desk
     rasa.thinking_seconds = 0.2
-    store_buyer_message = store.add_buyer_message
-
-    def slow_write(conversation_id, text, client_id):
-        time.sleep(0.1)  # PostgreSQL slow to commit
-        return store_buyer_message(conversation_id, text, client_id)
-
-    store.add_buyer_message = slow_write
+    _slow_line_writes(store, 0.1)
     run(service.buyer_message(store.create_conversation("tb_lily"), "有货吗", None))
     stages = service.stage_times.summary()
     assert {name: figures["count"] for name, figures in stages.items()} == {
