@@ -136,6 +136,22 @@ def test_login_needs_the_right_password_and_sessions_end(db_url):
     assert store.session_user(expired) is None
 
 
+def test_an_unknown_name_costs_the_same_password_check_as_a_wrong_password(db_url, monkeypatch):
+    """Else the time of a refusal would tell an attacker which agents' names exist."""
+    from shopbot.desk import store as store_module
+
+    store = DeskStore(db_url)
+    store.add_user("alice", "correct horse", "agent")
+    checked = []
+    real_check = store_module.verify_password
+    monkeypatch.setattr(store_module, "verify_password",
+                        lambda password, stored: checked.append(stored) or real_check(password, stored))
+    assert store.login("alice", "wrong password") is None
+    assert store.login("nobody", "wrong password") is None
+    assert len(checked) == 2 and all(s.startswith("scrypt$") for s in checked)
+    assert store.login("nobody", "") is None  # no password matches the stand-in hash
+
+
 def test_passwords_are_stored_hashed(db_url):
     import sqlalchemy as sa
 

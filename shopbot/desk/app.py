@@ -29,6 +29,7 @@ from shopbot.compliance import RULES
 from shopbot.desk import signing, states
 from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
 from shopbot.desk.message_writes import message_writes_for
+from shopbot.desk.off_loop import in_thread, password_check_pool
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import RECOVER_EVERY, DeskService
@@ -111,6 +112,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         fallback_texts = [v["text"] for name in ("utter_ask_rephrase", "utter_offer_human")
                           for v in responses.get(name, []) if "text" in v]
         app_.ctx.store = store
+        app_.ctx.password_checks = password_check_pool()
         app_.ctx.rasa = RasaClient(cfg.rasa_replica_urls)
         app_.ctx.quick_replies = [
             {"name": name, "text": v["text"]} for name, variants in responses.items()
@@ -144,20 +146,21 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         await app_.ctx.rasa.close()
         await app_.ctx.writes.close()
         await app_.ctx.hub.stop()
+        app_.ctx.password_checks.shutdown(wait=False)
 
     # -- auth ----------------------------------------------------------------------------
-    def current_user(request: Request) -> Optional[Dict[str, str]]:
+    async def current_user(request: Request) -> Optional[Dict[str, str]]:
         token = request.cookies.get(SESSION_COOKIE)
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
-        return request.app.ctx.store.session_user(token)
+        return await in_thread(request.app.ctx.store.session_user, token) if token else None
 
     def login_required(role: Optional[str] = None):
         def decorator(handler):
             @wraps(handler)
             async def wrapper(request: Request, *args, **kwargs):
-                user = current_user(request)
+                user = await current_user(request)
                 if user is None:
                     return _json_error("请先登录", 401)
                 if role and user["role"] != role:
@@ -180,10 +183,11 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         username, password = data.get("username"), data.get("password")
         if not (isinstance(username, str) and isinstance(password, str)):
             return _json_error("请输入用户名和密码", 400)
-        token = request.app.ctx.store.login(username, password)
+        ctx = request.app.ctx
+        token = await in_thread(ctx.store.login, username, password, executor=ctx.password_checks)
         if token is None:
             return _json_error("用户名或密码错误", 401)
-        user = request.app.ctx.store.session_user(token)
+        user = await in_thread(ctx.store.session_user, token)
         resp = response.json(user)
         resp.cookies[SESSION_COOKIE] = token
         resp.cookies[SESSION_COOKIE]["httponly"] = True
@@ -195,7 +199,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     async def logout(request: Request):
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            request.app.ctx.store.logout(token)
+            await in_thread(request.app.ctx.store.logout, token)
         resp = response.json({"ok": True})
         del resp.cookies[SESSION_COOKIE]
         return resp
@@ -317,7 +321,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     # -- websockets ---------------------------------------------------------------------------
     @app.websocket("/ws/agent")
     async def agent_socket(request: Request, ws):
-        user = current_user(request)
+        user = await current_user(request)
         if user is None:
             await ws.send(json.dumps({"type": "error", "error": "请先登录", "status": 401}))
             await ws.close()

@@ -21,11 +21,11 @@ import contextlib
 import json
 import logging
 import time
-from functools import partial
 from typing import Any, Dict, Optional, Tuple
 
 import asyncpg
 
+from shopbot.desk.off_loop import in_thread
 from shopbot.desk.store import DB_RETRY_DELAYS, DeskStore, Message
 
 logger = logging.getLogger(__name__)
@@ -58,17 +58,14 @@ class ThreadedWrites:
     async def close(self) -> None:
         return None
 
-    async def _in_thread(self, call, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(None, partial(call, *args, **kwargs))
-
     async def add_buyer_message(self, conversation_id: str, text: str,
                                 client_id: Optional[str]) -> Tuple[Message, Optional[str]]:
-        return await self._in_thread(self.store.add_buyer_message, conversation_id, text, client_id)
+        return await in_thread(self.store.add_buyer_message, conversation_id, text, client_id)
 
     async def add_message(self, conversation_id: str, sender: str, text: str,
                           payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
                           author: Optional[str] = None) -> Message:
-        return await self._in_thread(self.store.add_message, conversation_id, sender, text,
+        return await in_thread(self.store.add_message, conversation_id, sender, text,
                                      payload, client_id, author)
 
 

@@ -14,7 +14,7 @@ import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -136,6 +136,12 @@ def verify_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt_hex)).split("$")[2], digest_hex)
+
+
+@lru_cache(maxsize=1)
+def _unknown_user_hash() -> str:
+    """A hash no password matches, made on first use (a login), not at import."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 # PostgreSQL restarting (an upgrade, a failover) is waited out for about 10 s.
@@ -357,7 +363,12 @@ class DeskStore:
     def login(self, username: str, password: str, ttl_seconds: float = 12 * 3600) -> Optional[str]:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
-        if row is None or not verify_password(password, row.password_hash):
+        if row is None:
+            # Checked all the same: an unknown name then takes as long as a wrong password,
+            # so the time of the answer does not tell which agents' names exist.
+            verify_password(password, _unknown_user_hash())
+            return None
+        if not verify_password(password, row.password_hash):
             return None
         token = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:

@@ -1,0 +1,57 @@
+"""Buyers are answered while the desk does slow work for agents (it never holds its event loop)."""
+import asyncio
+import json
+import time
+
+import aiohttp
+
+from shopbot.desk.signing import sign
+from tests.conftest import DESK_SECRET, DeskProcess
+from tests.test_desk_drain import SLOW_REPLY, slow_rasa
+
+WRONG_PASSWORDS = 30  # about 50 ms of scrypt each
+
+
+async def answer_during_a_burst_of_wrong_passwords(desk: DeskProcess) -> int:
+    """How many of the wrong passwords had been refused when the buyer's answer came."""
+    refused = 0
+    ts = int(time.time())
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        async with http.ws_connect(desk.url.replace("http", "ws") + "/ws/buyer") as ws:
+            await ws.send_str(json.dumps({"type": "hello", "account": "tb_lily", "ts": ts,
+                                          "sig": sign("tb_lily", ts, DESK_SECRET)}))
+            assert json.loads((await ws.receive(timeout=10)).data)["type"] == "welcome"
+
+            async def wrong_login() -> None:
+                nonlocal refused
+                async with http.post(f"{desk.url}/api/login",
+                                     json={"username": "alice", "password": "guess"}) as response:
+                    assert response.status == 401
+                    refused += 1
+
+            logins = [asyncio.ensure_future(wrong_login()) for _ in range(WRONG_PASSWORDS)]
+            while refused == 0:  # the checks are under way
+                await asyncio.sleep(0.005)
+            await ws.send_str(json.dumps({"type": "message", "client_id": "m1", "text": "芒果干有货吗",
+                                          "resend": False}))
+            while True:
+                event = json.loads((await ws.receive(timeout=30)).data)
+                if event.get("type") == "message" and event["message"]["sender"] == "bot":
+                    assert event["message"]["text"] == SLOW_REPLY
+                    answered_with = refused
+                    break
+            await asyncio.gather(*logins)
+    assert refused == WRONG_PASSWORDS
+    return answered_with
+
+
+def test_a_buyer_is_answered_while_a_burst_of_wrong_passwords_is_checked(tmp_path):
+    desk = DeskProcess(tmp_path, slow_rasa(0.0))
+    desk.add_user("alice", "agentpass1")
+    desk.start()
+    try:
+        refused_before_the_answer = asyncio.run(answer_during_a_burst_of_wrong_passwords(desk))
+    finally:
+        desk.stop()
+    # Checked on the event loop, every password queued before the line was checked first.
+    assert refused_before_the_answer < WRONG_PASSWORDS // 2
