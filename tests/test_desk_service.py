@@ -187,8 +187,8 @@ def test_the_widget_shows_typing_only_while_a_slow_bot_thinks(desk):
 def test_an_agent_draft_is_checked_against_the_tmall_rules(desk):
     store, rasa, _, service, _ = desk
     chat = store.create_conversation("tb_lily")
-    assert [b.rule for b in service.check_agent_text(chat, "亲,信用卡要加2%手续费哦")] == ["card_fee"]
-    assert service.check_agent_text(chat, "亲,有发票的哦,免费开具") == []
+    assert [b.rule for b in run(service.check_agent_text(chat, "亲,信用卡要加2%手续费哦"))] == ["card_fee"]
+    assert run(service.check_agent_text(chat, "亲,有发票的哦,免费开具")) == []
 
 
 def test_only_the_agent_handling_a_chat_can_close_it(desk):

@@ -210,17 +210,18 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         return response.json(request.ctx.user)
 
     # -- agents' API ---------------------------------------------------------------------------
-    def conversation_or_404(request: Request, conversation_id: str):
-        conversation = request.app.ctx.store.conversation(conversation_id)
-        return conversation
+    async def conversation_or_none(request: Request, conversation_id: str):
+        return await in_thread(request.app.ctx.store.conversation, conversation_id)
 
     @app.get("/api/queue")
     @login_required()
     async def queue(request: Request):
         store = request.app.ctx.store
+        waiting = await in_thread(store.queue)
+        mine = await in_thread(store.active, request.ctx.user["username"])
         return response.json({
-            "waiting": [c.as_dict() for c in store.queue()],
-            "mine": [c.as_dict() for c in store.active(request.ctx.user["username"])],
+            "waiting": [c.as_dict() for c in waiting],
+            "mine": [c.as_dict() for c in mine],
             "now": time.time(),
         })
 
@@ -237,22 +238,22 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     @app.get("/api/conversations/<conversation_id>")
     @login_required()
     async def conversation_detail(request: Request, conversation_id: str):
-        conversation = conversation_or_404(request, conversation_id)
+        conversation = await conversation_or_none(request, conversation_id)
         if conversation is None:
             return _json_error("会话不存在", 404)
-        messages = request.app.ctx.store.transcript(conversation_id)
+        messages = await in_thread(request.app.ctx.store.transcript, conversation_id)
         return response.json({"conversation": conversation.as_dict(),
                               "messages": [m.as_dict() for m in messages]})
 
     @app.post("/api/conversations/<conversation_id>/claim")
     @login_required()
     async def claim(request: Request, conversation_id: str):
-        if conversation_or_404(request, conversation_id) is None:
+        if await conversation_or_none(request, conversation_id) is None:
             return _json_error("会话不存在", 404)
         try:
             conversation = await request.app.ctx.service.claim(conversation_id, request.ctx.user["username"])
         except states.TransitionError:
-            current = request.app.ctx.store.conversation(conversation_id)
+            current = await conversation_or_none(request, conversation_id)
             who = f"已被{current.agent}接入" if current and current.agent else "当前状态不能接入"
             return _json_error(who, 409)
         return response.json(conversation.as_dict())
@@ -265,10 +266,10 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         if not isinstance(text, str) or not text.strip():
             return _json_error("回复内容不能为空", 400)
         service = request.app.ctx.service
-        conversation = conversation_or_404(request, conversation_id)
+        conversation = await conversation_or_none(request, conversation_id)
         if conversation is None:
             return _json_error("会话不存在", 404)
-        breaches = service.check_agent_text(conversation, text)
+        breaches = await service.check_agent_text(conversation, text)
         if breaches and data.get("confirm") is not True:
             return response.json({"error": "这条回复可能违反天猫规则,请修改或确认后再发送",
                                   "breaches": [b.__dict__ for b in breaches]}, status=422)
@@ -351,13 +352,13 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         conversation = None
         wanted = hello.get("conversation_id")
         if isinstance(wanted, str):
-            existing = ctx.store.conversation(wanted)
+            existing = await in_thread(ctx.store.conversation, wanted)
             # Resume only the same buyer's conversation (anonymous resumes anonymous).
             if existing and existing.account == account:
                 conversation = existing
         new_chat = conversation is None
         if new_chat:
-            conversation = ctx.store.create_conversation(account)
+            conversation = await in_thread(ctx.store.create_conversation, account)
         after = hello.get("after")
         # A count of messages seen: not a bool (SQLAlchemy refuses `id > True`), within SQLite's range.
         after = after if isinstance(after, int) and not isinstance(after, bool) and 0 <= after < 2 ** 63 else 0
@@ -370,7 +371,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                                       "account": account, "state": conversation.state,
                                       "shop_name": ctx.shop_name}, ensure_ascii=False))
             # A chat made just now has no history: a read saved on every widget opened.
-            for message in [] if new_chat else ctx.store.transcript(conversation.id, after_id=after):
+            history = [] if new_chat else await in_thread(ctx.store.transcript, conversation.id, after_id=after)
+            for message in history:
                 await ws.send(json.dumps({"type": "message", "message": message.as_dict()},
                                          ensure_ascii=False))
         except WebsocketClosed:

@@ -19,6 +19,7 @@ from shopbot.compliance import Breach, ReplyContext, check_reply
 from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, conversation_channel
 from shopbot.desk.message_writes import ThreadedWrites
+from shopbot.desk.off_loop import in_thread
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
 from shopbot.desk.stage_times import StageTimes
 from shopbot.desk.store import Conversation, DeskStore, Message
@@ -168,9 +169,9 @@ class DeskService:
         else:
             held = []
             await self._deliver(message)
-            conversation = self.store.conversation(conversation.id) or conversation  # all of it, not just the state
+            conversation = await in_thread(self.store.conversation, conversation.id) or conversation  # all of it
             if conversation.state == states.CLOSED:
-                conversation = self.store.transition(conversation.id, "reopen")
+                conversation = await in_thread(self.store.transition, conversation.id, "reopen")
                 await self._announce(conversation)  # the widget and consoles learn it is open again
             if conversation.state != states.BOT:
                 _drop(early)
@@ -202,8 +203,7 @@ class DeskService:
         """
         now = time.time() if now is None else now
         # In a thread: buyers' messages on this desk's loop must never wait for the sweep.
-        found = await asyncio.get_running_loop().run_in_executor(
-            None, self.store.unanswered, (now - RECOVER_WITHIN, now - ABANDONED_AFTER))
+        found = await in_thread(self.store.unanswered, (now - RECOVER_WITHIN, now - ABANDONED_AFTER))
         answered = 0
         for message, conversation in found:
             if not await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN):
@@ -270,16 +270,16 @@ class DeskService:
                                 handoff.get("summary") or {}, pause_rasa=False)
             return
         said_fallback = any((r.get("text") or "") in self.fallback_texts for r in replies)
-        trigger = said_fallback and self.triggers.on_fallbacks(self._fallbacks_in_a_row(conversation.id))
+        trigger = said_fallback and self.triggers.on_fallbacks(await self._fallbacks_in_a_row(conversation.id))
         if trigger:
             await self.hand_off(conversation, trigger.reason, trigger.priority,
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
 
-    def _fallbacks_in_a_row(self, conversation_id: str) -> int:
-        """Bot replies that were fallbacks, counting back from now (runs on every reply)."""
+    async def _fallbacks_in_a_row(self, conversation_id: str) -> int:
+        """Bot replies that were fallbacks, counting back from now (after a reply that was one)."""
         count = 0
         window = 4 * max(self.triggers.fallbacks_in_a_row, 1)
-        for message in reversed(self.store.latest(conversation_id, window)):
+        for message in reversed(await in_thread(self.store.latest, conversation_id, window)):
             if message.sender == "buyer":
                 continue
             if message.sender == "bot" and message.text in self.fallback_texts:
@@ -296,14 +296,14 @@ class DeskService:
             except RasaUnavailable:
                 pass  # the desk keeps the bot silent in waiting/agent mode anyway
         try:
-            conversation = self.store.transition(conversation.id, "handoff", reason=reason,
-                                                 priority=priority, summary=summary)
+            conversation = await in_thread(self.store.transition, conversation.id, "handoff", reason=reason,
+                                           priority=priority, summary=summary)
         except states.TransitionError:
-            return self.store.conversation(conversation.id)
+            return await in_thread(self.store.conversation, conversation.id)
         await self._announce(conversation)
         if self.agents_online() == 0:
             await self._system(conversation.id, NOTICE_OFFLINE.format(hours=self.agent_hours))
-        elif len(self.store.queue()) > self.agents_online():
+        elif len(await in_thread(self.store.queue)) > self.agents_online():
             await self._system(conversation.id, NOTICE_BUSY)
         else:
             await self._system(conversation.id, NOTICE_WAITING)
@@ -311,22 +311,22 @@ class DeskService:
 
     # -- agent -----------------------------------------------------------------------------
     async def claim(self, conversation_id: str, agent: str) -> Conversation:
-        conversation = self.store.transition(conversation_id, "claim", agent=agent)
+        conversation = await in_thread(self.store.transition, conversation_id, "claim", agent=agent)
         await self._announce(conversation)
         await self._system(conversation_id, NOTICE_AGENT_JOINED.format(agent=agent))
         return conversation
 
-    def check_agent_text(self, conversation: Conversation, text: str) -> List[Breach]:
+    async def check_agent_text(self, conversation: Conversation, text: str) -> List[Breach]:
         """The Tmall rules over an agent's draft, in this chat's context."""
         promised = any(m.sender in ("bot", "agent") and "包邮" in m.text and "不包邮" not in m.text
-                       for m in self.store.transcript(conversation.id))
+                       for m in await in_thread(self.store.transcript, conversation.id))
         return check_reply(text, ReplyContext(
             account=conversation.account,
-            own_order_ids=frozenset(self.own_order_ids(conversation.account)),
+            own_order_ids=frozenset(await in_thread(self.own_order_ids, conversation.account)),
             free_shipping_promised=promised))
 
     async def agent_message(self, conversation_id: str, agent: str, text: str) -> Message:
-        conversation = self.store.conversation(conversation_id)
+        conversation = await in_thread(self.store.conversation, conversation_id)
         if conversation is None or conversation.state != states.AGENT or conversation.agent != agent:
             raise states.TransitionError("claim the conversation before replying")
         message = await self.writes.add_message(conversation_id, "agent", text.strip()[:MAX_TEXT], author=agent)
@@ -334,7 +334,7 @@ class DeskService:
         return message
 
     async def hand_back(self, conversation_id: str, agent: str) -> Conversation:
-        conversation = self.store.transition(conversation_id, "hand_back", expect_agent=agent)
+        conversation = await in_thread(self.store.transition, conversation_id, "hand_back", expect_agent=agent)
         try:
             await self.rasa.resume(conversation_id)
         except RasaUnavailable:
@@ -344,11 +344,11 @@ class DeskService:
         return conversation
 
     async def close(self, conversation_id: str, agent: str) -> Conversation:
-        current = self.store.conversation(conversation_id)
+        current = await in_thread(self.store.conversation, conversation_id)
         if current is not None and current.state == states.AGENT and current.agent != agent:
             raise states.TransitionError(f"{current.agent} is handling this conversation")
-        conversation = self.store.transition(conversation_id, "close",
-                                             expect_agent=agent if current and current.agent else None)
+        conversation = await in_thread(self.store.transition, conversation_id, "close",
+                                       expect_agent=agent if current and current.agent else None)
         try:
             await self.rasa.resume(conversation_id)  # a later message starts with the bot again
         except RasaUnavailable:

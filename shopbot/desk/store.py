@@ -152,10 +152,9 @@ def outlasts_db_restarts(method):
     """Retry a store call while the database cannot be reached, instead of failing it.
 
     A restart of PostgreSQL takes a few seconds; failing every message in that
-    window would hand chats to people for nothing. On the buyer's path the call
-    runs in a worker thread (DeskService._stored), so the wait holds up only that
-    message; elsewhere it blocks the desk's event loop, which the database's
-    absence would stall anyway. Only OperationalError (refused, dropped) is
+    window would hand chats to people for nothing. The desk calls the store in
+    worker threads (shopbot/desk/off_loop.py), so the wait holds up only the
+    request that made the call. Only OperationalError (refused, dropped) is
     retried: a constraint or a bug is not.
     """
     @wraps(method)

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict
 import sqlalchemy as sa
 from sanic import Blueprint, Request, response
 
+from shopbot.desk.off_loop import in_thread
 from shopbot.training.examples import add_validated, existing_examples
 from shopbot.training.inbox import build_inbox, flag, resolve
 from shopbot.training.jobs import RetrainJobs
@@ -32,17 +33,15 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     @bp.get("/inbox")
     @login_required("trainer")
     async def inbox(request: Request):
-        labelled = set(existing_examples(project / "data" / "nlu"))
-        items = build_inbox(engine(cfg.tracker_db_url), engine(cfg.desk_db_url), labelled=labelled)
+        # Reads every recent tracker and the training files: in a thread, buyers keep being answered.
+        labelled = set(await in_thread(existing_examples, project / "data" / "nlu"))
+        items = await in_thread(build_inbox, engine(cfg.tracker_db_url), engine(cfg.desk_db_url), labelled=labelled)
         return response.json([i.as_dict() for i in items[:200]])
 
     @bp.get("/intents")
     @login_required("trainer")
     async def intents(request: Request):
-        import yaml
-
-        domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))
-        return response.json(domain.get("intents") or [])
+        return response.json(await in_thread(_intents_of, project / "domain.yml"))
 
     @bp.post("/flags")
     @login_required()
@@ -52,9 +51,9 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
         if not isinstance(text, str) or not text.strip():
             return response.json({"error": "请提供要标记的消息"}, status=400)
         conversation_id, note = data.get("conversation_id"), data.get("note")
-        flag(engine(cfg.desk_db_url), text.strip()[:2000],
-             conversation_id if isinstance(conversation_id, str) else None,
-             request.ctx.user["username"], note[:2000] if isinstance(note, str) else None)
+        await in_thread(flag, engine(cfg.desk_db_url), text.strip()[:2000],
+                        conversation_id if isinstance(conversation_id, str) else None,
+                        request.ctx.user["username"], note[:2000] if isinstance(note, str) else None)
         return response.json({"ok": True})
 
     @bp.post("/label")
@@ -64,11 +63,10 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
         intent, text = data.get("intent"), data.get("text")
         if not (isinstance(intent, str) and isinstance(text, str)):
             return response.json({"error": "需要 intent 和 text"}, status=400)
-        results, error = await request.app.loop.run_in_executor(
-            None, add_validated, project, [(intent, text)])
+        results, error = await in_thread(add_validated, project, [(intent, text)])
         result = results[0]
         if result.status == "added":
-            resolve(engine(cfg.desk_db_url), text)
+            await in_thread(resolve, engine(cfg.desk_db_url), text)
         body = {"status": result.status, "detail": result.detail, "intent": result.intent,
                 "text": result.text, "path": str(result.path.relative_to(project)) if result.path else None}
         if error:
@@ -110,10 +108,16 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     @login_required("trainer")
     async def do_rollback(request: Request):
         try:
-            previous = await request.app.loop.run_in_executor(
-                None, rollback, cfg.rasa_replica_urls, project / "models", cfg.rasa_token)
+            previous = await in_thread(rollback, cfg.rasa_replica_urls, project / "models", cfg.rasa_token)
         except DeployFailed as error:
             return response.json({"error": str(error)}, status=409)
         return response.json({"model": str(previous)})
 
     return bp
+
+
+def _intents_of(domain_path: Path) -> list:
+    """The domain's intents (parsing the whole domain takes about 20 ms: not on the loop)."""
+    import yaml
+
+    return yaml.safe_load(domain_path.read_text(encoding="utf-8")).get("intents") or []
