@@ -227,6 +227,36 @@ def test_a_message_a_live_desk_may_still_be_answering_is_left_alone(desk):
 
     assert run(service.recover_unanswered(now=message.created_at + 10)) == 0
     assert rasa.sent == []
+    # Left alone, not skipped: once no live desk can still be answering it, a later sweep does.
+    assert run(service.recover_unanswered(now=message.created_at + service_module.ABANDONED_AFTER + 1)) == 1
+    assert rasa.sent == [(chat.id, "这款有货吗", "tb_lily")]
+
+
+def test_more_abandoned_messages_than_one_sweep_takes_are_all_answered_by_the_next_ones(desk):
+    store, rasa, _, service, _ = desk
+    chats = [store.create_conversation("tb_lily") for _ in range(service_module.UNANSWERED_AT_ONCE + 5)]
+    newest = max(abandoned(store, chat).created_at for chat in chats)
+    later = newest + service_module.ABANDONED_AFTER + 1
+
+    answered = [run(service.recover_unanswered(now=later + 15 * sweep)) for sweep in range(3)]
+    assert answered == [service_module.UNANSWERED_AT_ONCE, 5, 0]
+    assert sorted(conversation for conversation, _, _ in rasa.sent) == sorted(chat.id for chat in chats)
+
+
+def test_after_its_first_sweep_a_desk_reads_only_what_came_since_the_last(desk):
+    """Not ten minutes of messages every 15 s: that cost PostgreSQL in proportion to the traffic."""
+    store, _, _, service, _ = desk
+    windows = []
+    sweep = store.unanswered
+    store.unanswered = lambda sent_between, **kwargs: windows.append(sent_between) or sweep(sent_between, **kwargs)
+    start = time.time()
+    for round_ in range(4):
+        run(service.recover_unanswered(now=start + service_module.RECOVER_EVERY * round_))
+
+    assert windows[0][1] - windows[0][0] == pytest.approx(service_module.RECOVER_WITHIN - service_module.ABANDONED_AFTER)
+    for (_, until_before), (since, until) in zip(windows, windows[1:]):
+        assert since <= until_before  # nothing falls between two sweeps
+        assert until - since <= service_module.RECOVER_EVERY + service_module.SWEEP_OVERLAP
 
 
 def test_a_chat_waiting_for_an_agent_is_not_answered_by_the_bot(desk):

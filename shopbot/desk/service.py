@@ -22,7 +22,7 @@ from shopbot.desk.message_writes import ThreadedWrites
 from shopbot.desk.off_loop import in_thread
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
 from shopbot.desk.stage_times import StageTimes
-from shopbot.desk.store import Conversation, DeskStore, Message
+from shopbot.desk.store import UNANSWERED_AT_ONCE, Conversation, DeskStore, Message
 from shopbot.desk.triggers import Triggers
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ TYPING_AFTER = 0.3
 ABANDONED_AFTER = 60.0
 RECOVER_WITHIN = 10 * 60.0  # older than this, a late bot answer would only confuse (and the sweep reads less)
 RECOVER_EVERY = 15.0
+# Each sweep reads again what the last few read: a sweep that failed, a desk's clock a little behind.
+SWEEP_OVERLAP = 3 * RECOVER_EVERY
 LAST_STATES_KEPT = 10_000  # chats whose state a desk remembers (one short entry each)
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
@@ -88,6 +90,7 @@ class DeskService:
         self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
         self.stage_times = StageTimes()
         self._last_state: "OrderedDict[str, str]" = OrderedDict()
+        self._swept_until: Optional[float] = None  # what this desk's sweeps have read up to
 
     # -- publishing ------------------------------------------------------------------
     @staticmethod
@@ -202,8 +205,15 @@ class DeskService:
         Returns how many it answered.
         """
         now = time.time() if now is None else now
-        # In a thread: buyers' messages on this desk's loop must never wait for the sweep.
-        found = await in_thread(self.store.unanswered, (now - RECOVER_WITHIN, now - ABANDONED_AFTER))
+        # The first sweep reads the last RECOVER_WITHIN; later ones only what came since the
+        # last (with an overlap). Reading ten minutes of messages every sweep cost PostgreSQL
+        # in proportion to the traffic of those ten minutes, every RECOVER_EVERY, per desk.
+        since, until = now - RECOVER_WITHIN, now - ABANDONED_AFTER
+        if self._swept_until is not None:
+            since = max(since, self._swept_until - SWEEP_OVERLAP)
+        found = await in_thread(self.store.unanswered, (since, until), limit=UNANSWERED_AT_ONCE)
+        if len(found) < UNANSWERED_AT_ONCE:  # else the rest of this window is read again next time
+            self._swept_until = until
         answered = 0
         for message, conversation in found:
             if not await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN):

@@ -75,6 +75,7 @@ INSERT_RETURNING_STATE = messages.insert().returning(
     sa.select(conversations.c.state).where(conversations.c.id == sa.bindparam("of")).scalar_subquery())
 
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
+UNANSWERED_AT_ONCE = 50  # abandoned messages one recovery sweep takes on
 ROLES = ("agent", "trainer")
 
 
@@ -318,7 +319,8 @@ class DeskStore:
         return [_message(r) for r in reversed(rows)]
 
     @outlasts_db_restarts
-    def unanswered(self, sent_between: Tuple[float, float], limit: int = 50) -> List[Tuple[Message, Conversation]]:
+    def unanswered(self, sent_between: Tuple[float, float],
+                   limit: int = UNANSWERED_AT_ONCE) -> List[Tuple[Message, Conversation]]:
         """Buyer messages sent in that window that are still the last word of a chat the bot has.
 
         Nobody is working on those any more (see DeskService.recover_unanswered).
