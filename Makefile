@@ -24,13 +24,13 @@ NLU_TEST ?= tests/nlu_test.yml
 NLU_MIN_MACRO_F1 ?= 0.90
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-load bench-faults clean
+.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-load bench-faults bench-sweep clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant"
 	@echo "make test   - set up, train if needed, run every test and the NLU gate"
 	@echo "make shell  - chat with the assistant in this terminal"
-	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-load, bench-faults)"
+	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-load, bench-faults, bench-sweep)"
 	@echo "make run-cluster - the production topology as plain processes"
 
 ## setup: Debian packages, and the virtualenv with Rasa 3.6 and everything the
@@ -89,7 +89,7 @@ nlu-gate: train
 		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
 
 ## benchmarks print figures; they do not pass or fail on speed.
-bench: bench-nlu bench-train bench-load bench-faults
+bench: bench-nlu bench-train bench-load bench-faults bench-sweep
 
 bench-nlu: train
 	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
@@ -103,6 +103,9 @@ bench-load: train
 
 bench-faults: train
 	$(BIN)/python bench/faults.py
+
+bench-sweep: setup
+	$(BIN)/python bench/sweep.py
 
 clean:
 	rm -rf models var results .pytest_cache

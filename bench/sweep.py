@@ -1,0 +1,97 @@
+"""What a desk's recovery sweep costs PostgreSQL, for a first sweep and for each later one.
+
+    .venv/bin/python bench/sweep.py [--rate 32] [--db-url postgresql://postgres@127.0.0.1:5432/shopbot_bench_sweep]
+
+Every desk looks for abandoned buyer messages every RECOVER_EVERY seconds
+(shopbot/desk/service.py). This fills a scratch database with RECOVER_WITHIN of
+a busy desk's traffic (`--rate` buyer lines a second, each answered), then times
+the sweep's query over the window a desk's first sweep reads and over the one
+each later sweep reads, and prints both with their ratio.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shopbot.desk import service, states  # noqa: E402
+from shopbot.desk.store import DeskStore, conversations, messages, metadata  # noqa: E402
+
+LINES_PER_CHAT = 5
+
+
+def fill(store: DeskStore, rate: float, now: float) -> int:
+    """RECOVER_WITHIN of traffic ending at `now`: chats of LINES_PER_CHAT lines, each answered 20 ms later."""
+    lines = int(rate * service.RECOVER_WITHIN)
+    chats, rows = [], []
+    for number in range(lines):
+        if number % LINES_PER_CHAT == 0:
+            chat = uuid.uuid4().hex
+            chats.append({"id": chat, "account": "tb_lily", "state": states.BOT,
+                          "created_at": now, "updated_at": now})
+        sent = now - service.RECOVER_WITHIN + number / rate
+        rows.append({"conversation_id": chat, "sender": "buyer", "text": "这款有货吗", "created_at": sent})
+        rows.append({"conversation_id": chat, "sender": "bot", "text": "亲,有货的哦", "created_at": sent + 0.02})
+    with store.engine.begin() as conn:
+        conn.execute(conversations.insert(), chats)
+        conn.execute(messages.insert(), rows)
+        conn.execute(sa.text("ANALYZE"))
+    return len(rows)
+
+
+def timed(store: DeskStore, window, repeats: int) -> float:
+    """The median ms of the sweep's query over `window`."""
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        store.unanswered(window)
+        times.append(time.perf_counter() - began)
+    return 1000 * statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rate", type=float, default=32.0, help="buyer lines a second on the desk")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--db-url", default="postgresql://postgres@127.0.0.1:5432/shopbot_bench_sweep")
+    args = parser.parse_args()
+
+    server, _, name = args.db_url.rpartition("/")
+    try:
+        admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except sa.exc.OperationalError as error:
+        print(f"error: PostgreSQL is not reachable at {server}: {error.orig}", file=sys.stderr)
+        return 2
+    store = DeskStore(args.db_url)
+    metadata.create_all(store.engine)
+    now = time.time()
+    rows = fill(store, args.rate, now)
+    until = now - service.ABANDONED_AFTER
+    first = timed(store, (now - service.RECOVER_WITHIN, until), args.repeats)
+    later_window = service.RECOVER_EVERY + service.SWEEP_OVERLAP
+    later = timed(store, (until - later_window, until), args.repeats)
+    per_minute = 60 / service.RECOVER_EVERY
+    print(f"{rows} messages of the last {service.RECOVER_WITHIN:.0f} s ({args.rate:g} buyer lines/s, each answered)")
+    print(f"first sweep of a desk ({service.RECOVER_WITHIN - service.ABANDONED_AFTER:.0f} s of messages): "
+          f"{first:.1f} ms")
+    print(f"each later sweep ({later_window:.0f} s of messages): {later:.1f} ms")
+    print(f"first / later = {first / later:.1f}; a desk sweeps {per_minute:.0f} times a minute: "
+          f"{per_minute * first:.0f} ms of queries a minute reading the whole window, {per_minute * later:.0f} ms reading only what is new")
+    store.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
