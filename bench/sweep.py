@@ -65,12 +65,11 @@ def main() -> int:
     args = parser.parse_args()
 
     server, _, name = args.db_url.rpartition("/")
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     try:
-        admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
     except sa.exc.OperationalError as error:
         print(f"error: PostgreSQL is not reachable at {server}: {error.orig}", file=sys.stderr)
         return 2
@@ -90,6 +89,9 @@ def main() -> int:
     print(f"first / later = {first / later:.1f}; a desk sweeps {per_minute:.0f} times a minute: "
           f"{per_minute * first:.0f} ms of queries a minute reading the whole window, {per_minute * later:.0f} ms reading only what is new")
     store.engine.dispose()
+    with admin.connect() as conn:  # a scratch database: nothing in it is worth keeping
+        conn.execute(sa.text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
     return 0
 
 
