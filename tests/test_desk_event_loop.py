@@ -9,7 +9,7 @@ from shopbot.desk.signing import sign
 from tests.conftest import DESK_SECRET, DeskProcess
 from tests.test_desk_drain import SLOW_REPLY, slow_rasa
 
-WRONG_PASSWORDS = 30  # about 50 ms of scrypt each
+WRONG_PASSWORDS = 30  # about 50 ms of scrypt each, one per name (no name reaches the login throttle)
 
 
 async def answer_during_a_burst_of_wrong_passwords(desk: DeskProcess) -> int:
@@ -22,14 +22,15 @@ async def answer_during_a_burst_of_wrong_passwords(desk: DeskProcess) -> int:
                                           "sig": sign("tb_lily", ts, DESK_SECRET)}))
             assert json.loads((await ws.receive(timeout=10)).data)["type"] == "welcome"
 
-            async def wrong_login() -> None:
+            async def wrong_login(username: str) -> None:
                 nonlocal refused
                 async with http.post(f"{desk.url}/api/login",
-                                     json={"username": "alice", "password": "guess"}) as response:
+                                     json={"username": username, "password": "guess"}) as response:
                     assert response.status == 401
                     refused += 1
 
-            logins = [asyncio.ensure_future(wrong_login()) for _ in range(WRONG_PASSWORDS)]
+            names = ["alice"] + [f"guess{number}" for number in range(WRONG_PASSWORDS - 1)]
+            logins = [asyncio.ensure_future(wrong_login(name)) for name in names]
             while refused == 0:  # the checks are under way
                 await asyncio.sleep(0.005)
             await ws.send_str(json.dumps({"type": "message", "client_id": "m1", "text": "芒果干有货吗",

@@ -12,6 +12,7 @@ import html
 import itertools
 import json
 import logging
+import math
 import secrets
 import socket
 import time
@@ -28,6 +29,7 @@ from shopbot import config as config_module
 from shopbot.compliance import RULES
 from shopbot.desk import signing, states
 from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
+from shopbot.desk.login_throttle import LoginThrottle
 from shopbot.desk.message_writes import message_writes_for
 from shopbot.desk.off_loop import in_thread, password_check_pool
 from shopbot.desk.rasa_client import RasaClient
@@ -113,6 +115,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                           for v in responses.get(name, []) if "text" in v]
         app_.ctx.store = store
         app_.ctx.password_checks = password_check_pool()
+        app_.ctx.login_throttle = LoginThrottle()
         app_.ctx.rasa = RasaClient(cfg.rasa_replica_urls)
         app_.ctx.quick_replies = [
             {"name": name, "text": v["text"]} for name, variants in responses.items()
@@ -184,9 +187,17 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         if not (isinstance(username, str) and isinstance(password, str)):
             return _json_error("请输入用户名和密码", 400)
         ctx = request.app.ctx
+        wait = ctx.login_throttle.wait_seconds(username)
+        if wait > 0:
+            minutes = math.ceil(wait / 60)
+            refused = _json_error(f"密码错误次数太多,请{minutes}分钟后再试", 429)
+            refused.headers["Retry-After"] = str(math.ceil(wait))
+            return refused
         token = await in_thread(ctx.store.login, username, password, executor=ctx.password_checks)
         if token is None:
+            ctx.login_throttle.failed(username)
             return _json_error("用户名或密码错误", 401)
+        ctx.login_throttle.succeeded(username)
         user = await in_thread(ctx.store.session_user, token)
         resp = response.json(user)
         resp.cookies[SESSION_COOKIE] = token

@@ -1,0 +1,43 @@
+"""Too many wrong passwords for one name: that name's logins wait a while.
+
+Each password is checked with scrypt, so guessing is slow already (a desk checks
+two at a time, about 40 a second); this caps the guesses at one agent's
+password to MAX_FAILURES per WINDOW on each desk replica. It counts by name,
+not by address: behind the load balancer every login comes from the
+balancer's address, and one attacker would lock every agent out at once. The
+price is that someone guessing at one agent's password keeps that agent out
+for up to WINDOW; the right password, once let through, clears the count.
+"""
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from typing import Callable, Deque
+
+MAX_FAILURES = 10
+WINDOW = 15 * 60.0
+NAMES_KEPT = 10_000  # a flood of made-up names cannot grow the desk's memory without bound
+
+
+class LoginThrottle:
+    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW,
+                 clock: Callable[[], float] = time.monotonic, names_kept: int = NAMES_KEPT):
+        self.max_failures, self.window, self.clock, self.names_kept = max_failures, window, clock, names_kept
+        self._failures: "OrderedDict[str, Deque[float]]" = OrderedDict()
+
+    def wait_seconds(self, username: str) -> float:
+        """0 when this name may try now; else how long until it may."""
+        failures = self._failures.get(username)
+        if failures is None or len(failures) < self.max_failures:
+            return 0.0
+        return max(0.0, failures[0] + self.window - self.clock())
+
+    def failed(self, username: str) -> None:
+        failures = self._failures.setdefault(username, deque(maxlen=self.max_failures))
+        failures.append(self.clock())
+        self._failures.move_to_end(username)
+        while len(self._failures) > self.names_kept:
+            self._failures.popitem(last=False)
+
+    def succeeded(self, username: str) -> None:
+        self._failures.pop(username, None)
