@@ -66,7 +66,7 @@ class ThreadedWrites:
                           payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
                           author: Optional[str] = None) -> Message:
         return await in_thread(self.store.add_message, conversation_id, sender, text,
-                                     payload, client_id, author)
+                               payload, client_id, author)
 
 
 async def _keep_session(conn: "asyncpg.Connection") -> None:
