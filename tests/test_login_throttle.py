@@ -37,6 +37,19 @@ def test_the_right_password_clears_a_names_wrong_ones():
     assert throttle.wait_seconds("alice") == 0
 
 
+def test_checks_under_way_count_so_a_burst_cannot_slip_past_the_limit():
+    throttle = LoginThrottle(max_failures=3, window=600, clock=Clock())
+    for _ in range(3):
+        assert throttle.wait_seconds("alice") == 0
+        throttle.checking("alice")
+    assert throttle.wait_seconds("alice") > 0  # the fourth waits for the three under way
+    throttle.not_checked("alice")  # one could not be checked (the database away)
+    assert throttle.wait_seconds("alice") == 0
+    throttle.failed("alice"), throttle.failed("alice")
+    throttle.checking("alice"), throttle.failed("alice")
+    assert throttle.wait_seconds("alice") == 600
+
+
 def test_made_up_names_do_not_grow_the_desks_memory_without_bound():
     throttle = LoginThrottle(max_failures=1, clock=Clock(), names_kept=100)
     for number in range(1000):
@@ -54,6 +67,14 @@ async def logins(desk, attempts):
         return answers
 
 
+async def burst(desk, attempts):
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        async def one(username, password):
+            async with http.post(f"{desk.url}/api/login", json={"username": username, "password": password}) as r:
+                return r.status
+        return await asyncio.gather(*[one(u, p) for u, p in attempts])
+
+
 def test_after_ten_wrong_passwords_even_the_right_one_waits_and_says_how_long(tmp_path):
     desk = DeskProcess(tmp_path, slow_rasa(0.0))
     desk.add_user("alice", "agentpass1")
@@ -61,9 +82,12 @@ def test_after_ten_wrong_passwords_even_the_right_one_waits_and_says_how_long(tm
     desk.start()
     try:
         answers = asyncio.run(logins(desk, [("alice", "guess")] * 10 + [("alice", "agentpass1"), ("bob", "agentpass1")]))
+        sent_at_once = asyncio.run(burst(desk, [("bob", "guess")] * 25))
     finally:
         desk.stop()
     assert [status for status, _, _ in answers[:10]] == [401] * 10
     status, error, retry_after = answers[10]
     assert status == 429 and error == "密码错误次数太多,请15分钟后再试" and 0 < int(retry_after) <= 900
     assert answers[11][0] == 200  # another agent logs in as usual
+    # 25 guesses sent at once: only 10 are checked, the rest wait without a check.
+    assert sorted(sent_at_once) == [401] * 10 + [429] * 15

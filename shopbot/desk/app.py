@@ -193,7 +193,12 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
             refused = _json_error(f"密码错误次数太多,请{minutes}分钟后再试", 429)
             refused.headers["Retry-After"] = str(math.ceil(wait))
             return refused
-        token = await in_thread(ctx.store.login, username, password, executor=ctx.password_checks)
+        ctx.login_throttle.checking(username)
+        try:
+            token = await in_thread(ctx.store.login, username, password, executor=ctx.password_checks)
+        except BaseException:
+            ctx.login_throttle.not_checked(username)
+            raise
         if token is None:
             ctx.login_throttle.failed(username)
             return _json_error("用户名或密码错误", 401)

@@ -7,12 +7,14 @@ not by address: behind the load balancer every login comes from the
 balancer's address, and one attacker would lock every agent out at once. The
 price is that someone guessing at one agent's password keeps that agent out
 for up to WINDOW; the right password, once let through, clears the count.
+Checks still under way count against the name too: else a burst sent at once
+would all be let through before the first of them failed.
 """
 from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from typing import Callable, Deque
+from typing import Callable, Deque, Dict
 
 MAX_FAILURES = 10
 WINDOW = 15 * 60.0
@@ -24,15 +26,34 @@ class LoginThrottle:
                  clock: Callable[[], float] = time.monotonic, names_kept: int = NAMES_KEPT):
         self.max_failures, self.window, self.clock, self.names_kept = max_failures, window, clock, names_kept
         self._failures: "OrderedDict[str, Deque[float]]" = OrderedDict()
+        self._checking: Dict[str, int] = {}
 
     def wait_seconds(self, username: str) -> float:
         """0 when this name may try now; else how long until it may."""
-        failures = self._failures.get(username)
-        if failures is None or len(failures) < self.max_failures:
+        now = self.clock()
+        failures = self._failures.get(username, ())
+        recent = sum(1 for failed_at in failures if failed_at > now - self.window)
+        if recent + self._checking.get(username, 0) < self.max_failures:
             return 0.0
-        return max(0.0, failures[0] + self.window - self.clock())
+        if recent < self.max_failures:
+            return 1.0  # the checks under way decide; ask again when they are done
+        return max(0.0, failures[0] + self.window - now)
+
+    def checking(self, username: str) -> None:
+        """A password for this name is being checked: it counts until failed() or succeeded()."""
+        self._checking[username] = self._checking.get(username, 0) + 1
+
+    def not_checked(self, username: str) -> None:
+        """A check that could not be made (the database away): it no longer counts, as neither outcome."""
+        self._checked(username)
+
+    def _checked(self, username: str) -> None:
+        left = self._checking.pop(username, 0) - 1
+        if left > 0:
+            self._checking[username] = left
 
     def failed(self, username: str) -> None:
+        self._checked(username)
         failures = self._failures.setdefault(username, deque(maxlen=self.max_failures))
         failures.append(self.clock())
         self._failures.move_to_end(username)
@@ -40,4 +61,5 @@ class LoginThrottle:
             self._failures.popitem(last=False)
 
     def succeeded(self, username: str) -> None:
+        self._checked(username)
         self._failures.pop(username, None)
