@@ -127,3 +127,24 @@ def test_a_console_on_another_replica_sees_the_buyers_line_once_and_before_the_b
             await second.stop()
 
     asyncio.run(scenario())
+
+
+def test_a_replica_gets_the_events_of_its_own_chats_from_a_mixed_batch_in_order():
+    """One publish carries events for several chats and the consoles; each socket elsewhere gets only its own."""
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            chat_there, console_there = second.subscribe("conversation:c1"), second.subscribe("agents")
+            await first.publish_many([("conversation:c1", {"n": 1}), ("agents", {"n": 2}),
+                                      ("conversation:c2", {"n": 3}), ("conversation:c1", {"n": 4})],
+                                     already_here=[("conversation:c1", {"n": 0})])
+            got = [await asyncio.wait_for(chat_there.get(), timeout=5) for _ in range(3)]
+            assert [e["n"] for e in got] == [0, 1, 4]
+            assert (await asyncio.wait_for(console_there.get(), timeout=5)) == {"n": 2}
+            await asyncio.sleep(0.3)
+            assert chat_there.empty() and console_there.empty()  # c2 has no socket there
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())

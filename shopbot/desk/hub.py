@@ -78,6 +78,12 @@ class LocalHub:
         await self.publish_many(events)
 
 
+def _batch(replica: str, events: Sequence[Tuple[str, Dict[str, Any]]]) -> str:
+    """One Redis message: who sent it, the events' channels, then the events (decoded only where wanted)."""
+    channels = "\t".join(channel for channel, _ in events)
+    return f"{replica}\n{channels}\n" + json.dumps([event for _, event in events], ensure_ascii=False)
+
+
 class RedisHub:
     """The same interface across desk replicas: events travel through Redis pub/sub.
 
@@ -85,9 +91,15 @@ class RedisHub:
     its local subscribers (its own sockets), so a message reaches the agent
     whichever replica their console is connected to. Agent presence is a
     sorted set of (replica, agent) entries that expire unless refreshed.
+
+    A batch of events (a bot answer: the buyer's line and the answer, each to the
+    chat and to the consoles) is one Redis message on one channel, not one per
+    event on a channel each: every replica hears every batch either way, and one
+    message is one wake-up and one parse for each of them, and one publish for Redis.
     """
 
     PREFIX = "shopbot:desk:"
+    EVENTS = "events"  # the one Redis channel (after PREFIX) the replicas share
     PRESENCE = "shopbot:desk:agents-online"
     PRESENCE_TTL = 30.0
 
@@ -134,10 +146,7 @@ class RedisHub:
         if not events and not already_here:
             return
         await self.publish_here(events)
-        pipe = self.redis.pipeline(transaction=False)
-        for channel, event in list(already_here) + list(events):
-            pipe.publish(self.PREFIX + channel, self.replica + "\n" + json.dumps(event, ensure_ascii=False))
-        await pipe.execute()
+        await self.redis.publish(self.PREFIX + self.EVENTS, _batch(self.replica, list(already_here) + list(events)))
 
     async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
         """To this replica's sockets only; the others must get them later through publish_many's `already_here`."""
@@ -149,15 +158,18 @@ class RedisHub:
         while True:
             try:
                 pubsub = self.redis.pubsub()
-                await pubsub.psubscribe(self.PREFIX + "*")
+                await pubsub.subscribe(self.PREFIX + self.EVENTS)
                 async for message in pubsub.listen():
-                    if message.get("type") != "pmessage" or message["data"].startswith(mine):
+                    if message.get("type") != "message" or message["data"].startswith(mine):
                         continue
-                    channel = message["channel"].decode()[len(self.PREFIX):]
+                    _, channels, body = message["data"].split(b"\n", 2)
                     # Every replica hears every chat; decode only what a socket here waits for.
-                    if self.local.has_subscribers(channel):
-                        data = message["data"].split(b"\n", 1)[-1]
-                        await self.local.publish(channel, json.loads(data))
+                    wanted = [(position, channel) for position, channel in enumerate(channels.decode().split("\t"))
+                              if self.local.has_subscribers(channel)]
+                    if wanted:
+                        events = json.loads(body)
+                        for position, channel in wanted:
+                            await self.local.publish(channel, events[position])
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis restarting: reconnect, sockets resync on their own
