@@ -24,6 +24,13 @@ its queue once a second), and a request for a person by the desk's own notice,
 without Rasa; bare Rasa answers every line itself. The ratio over every line
 answered is printed beside it.
 
+This machine's speed drifts by a fifth or more within minutes (other work on
+the host), and a drift during the long desk phase moved the ratio more than
+any change to the desk did. So after it, bare Rasa and the desk take turns in
+short phases (bare, desk, desk, bare, ...), and the ratio of their pooled p50s
+is the one the run ends with; the ratio against the phases around the desk's
+five minutes is printed too.
+
 A third bare phase runs beside a stand-in that burns the CPU the desk's side
 (desks, nginx, PostgreSQL, Redis, the buyers' sockets) spent beyond the bare
 phases, and nothing else. On two cores Rasa slows down next to any busy
@@ -110,6 +117,17 @@ class Stats:
                 "bot_p50_ms": percentile_ms(self.bot_latencies, 0.50), "bot_answers": len(self.bot_latencies),
                 "errors": self.errors, "handoffs": self.handoffs,
                 "open_p50_ms": percentile_ms(self.opening, 0.50), "open_p95_ms": percentile_ms(self.opening, 0.95)}
+
+
+def bot_p50(stats: Stats) -> float:
+    return percentile_ms(stats.bot_latencies, 0.50) or float("nan")
+
+
+def paired_ratio(rounds: List[Tuple[Stats, Stats]]) -> float:
+    """The desk's p50 over bare Rasa's, each pooled over the alternating rounds (bare, desk)."""
+    bare = Stats.combined(*(bare for bare, _ in rounds))
+    desk = Stats.combined(*(desk for _, desk in rounds))
+    return bot_p50(desk) / bot_p50(bare)
 
 
 def timeline(stats: Stats, every: float = 30.0) -> List[str]:
@@ -286,13 +304,28 @@ async def main_async(args) -> int:
                       f"create it: shopbot user add {args.agent}", file=sys.stderr)
                 return 2
             crowd: List[SimulatedBuyer] = []
-            agent_deadline = time.monotonic() + args.desk_duration
-            agent = asyncio.ensure_future(SimulatedAgent(agent_http, args.desk_url).run(agent_deadline + 5, every=1.0))
-            desk_stats = await run_phase("desk", args.buyers, args.desk_duration, args.rate,
-                                         lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
-                                                                    s, d, i, crowd),
-                                         args.cpu_roles)
-            agent.cancel()
+
+            async def desk_phase(duration: float) -> Stats:
+                agent = asyncio.ensure_future(SimulatedAgent(agent_http, args.desk_url).run(
+                    time.monotonic() + duration + 5, every=1.0))
+                try:
+                    return await run_phase("desk", args.buyers, duration, args.rate,
+                                           lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
+                                                                      s, d, i, crowd),
+                                           args.cpu_roles)
+                finally:
+                    agent.cancel()
+
+            desk_stats = await desk_phase(args.desk_duration)
+            rounds: List[Tuple[Stats, Stats]] = []
+            for number in range(args.paired_rounds):
+                # A B B A ...: a drift of the machine's speed over the rounds weighs on both sides alike.
+                if number % 2 == 0:
+                    bare = await bare_rasa_phase(args.paired_seconds)
+                    rounds.append((bare, await desk_phase(args.paired_seconds)))
+                else:
+                    desk = await desk_phase(args.paired_seconds)
+                    rounds.append((await bare_rasa_phase(args.paired_seconds), desk))
             stage_lines = await desk_stages(agent_http, args.desk_replica_urls)
             stored = await check_transcripts(agent_http, args.desk_url, crowd)
             desk_check = {"lost": stored.lost, "duplicated": stored.duplicated}
@@ -366,9 +399,16 @@ async def main_async(args) -> int:
         floor = relay.summary()["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
         print(f"a bare Sanic relay in the desks' place (stores nothing, publishes nothing): p50 / bare p50 = "
               f"{floor:.2f}. No desk on this stack and machine can add less than that.")
+    final_ratio = f"p50_ratio={ratio:.2f}"
+    if rounds:
+        paired = paired_ratio(rounds)
+        print(f"alternating {args.paired_seconds:.0f} s phases, bare Rasa and the desk in turn ({len(rounds)} rounds, "
+              f"A B B A: the machine's drift weighs on both), the bot's answers: desk p50 / bare p50 = {paired:.2f}; "
+              f"round by round: " + ", ".join(f"{bot_p50(desk) / bot_p50(bare):.2f}" for bare, desk in rounds))
+        final_ratio = f"p50_ratio={paired:.2f} (alternating) p50_ratio_around={ratio:.2f}"
     print(f"throughput={desk_fig['throughput']:.1f} p95_ms={desk_fig['p95_ms']:.0f} "
           f"lost={desk_check['lost'] + rasa_check['lost']} "
-          f"duplicated={desk_check['duplicated'] + rasa_check['duplicated']} p50_ratio={ratio:.2f}")
+          f"duplicated={desk_check['duplicated'] + rasa_check['duplicated']} {final_ratio}")
     return 0
 
 
@@ -385,6 +425,9 @@ def main(argv=None) -> int:
                         help="seconds of bare Rasa beside a stand-in for the desk's CPU (0: skip)")
     parser.add_argument("--relay-duration", type=float, default=60.0,
                         help="seconds of buyers through a bare Sanic relay to Rasa, a desk doing nothing (0: skip)")
+    parser.add_argument("--paired-rounds", type=int, default=4,
+                        help="rounds of bare Rasa and the desk in turn, after the desk phase, for the ratio (0: skip)")
+    parser.add_argument("--paired-seconds", type=float, default=30.0, help="seconds of each side of a round")
     parser.add_argument("--no-cluster", action="store_true", help="use servers already running")
     parser.add_argument("--desk-url", default="http://127.0.0.1:8000")
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
