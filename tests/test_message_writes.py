@@ -56,6 +56,15 @@ def test_postgresql_gets_asyncpg_and_everything_else_the_store_in_a_thread(tmp_p
         assert isinstance(writes, AsyncpgWrites) and writes.dsn == "postgresql://postgres@127.0.0.1:5432/x"
 
 
+async def test_a_new_chat_comes_back_as_stored_for_a_buyer_and_for_a_visitor(store_and_writes):
+    store, writes = store_and_writes
+    for account in ("tb_lily", None):
+        chat = await writes.create_conversation(account)
+        assert chat.state == states.BOT and chat.account == account
+        assert store.conversation(chat.id) == chat  # what the widget is told is what was stored
+    assert len({(await writes.create_conversation("tb_lily")).id for _ in range(20)}) == 20
+
+
 async def test_a_buyer_line_comes_back_stored_with_the_state_that_decides_who_answers(store_and_writes):
     store, writes = store_and_writes
     chat = store.create_conversation("tb_lily")

@@ -374,7 +374,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                 conversation = existing
         new_chat = conversation is None
         if new_chat:
-            conversation = await in_thread(ctx.store.create_conversation, account)
+            conversation = await ctx.writes.create_conversation(account)
         after = hello.get("after")
         # A count of messages seen: not a bool (SQLAlchemy refuses `id > True`), within SQLite's range.
         after = after if isinstance(after, int) and not isinstance(after, bool) and 0 <= after < 2 ** 63 else 0

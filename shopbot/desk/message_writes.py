@@ -1,4 +1,4 @@
-"""The writes on a buyer's path: a buyer's line, the bot's reply, a notice.
+"""The writes on a buyer's path: a new chat, a buyer's line, the bot's reply, a notice.
 
 Every bot answer stores two messages before the buyer sees it. Through
 SQLAlchemy each write ran in a worker thread (a write on the event loop held up
@@ -26,7 +26,7 @@ from typing import Any, Dict, Optional, Tuple
 import asyncpg
 
 from shopbot.desk.off_loop import in_thread
-from shopbot.desk.store import DB_RETRY_DELAYS, DeskStore, Message
+from shopbot.desk.store import DB_RETRY_DELAYS, Conversation, DeskStore, Message, new_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ INSERT_BUYER = """
 INSERT_MESSAGE = """
     INSERT INTO desk_messages (conversation_id, sender, text, payload, client_id, author, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"""
+INSERT_CONVERSATION = """
+    INSERT INTO desk_conversations (id, account, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)"""
 SELECT_RESENT = """
     SELECT id, conversation_id, sender, text, payload, client_id, author, created_at
     FROM desk_messages WHERE conversation_id = $1 AND client_id = $2"""
@@ -57,6 +59,9 @@ class ThreadedWrites:
 
     async def close(self) -> None:
         return None
+
+    async def create_conversation(self, account: Optional[str]) -> Conversation:
+        return await in_thread(self.store.create_conversation, account)
 
     async def add_buyer_message(self, conversation_id: str, text: str,
                                 client_id: Optional[str]) -> Tuple[Message, Optional[str]]:
@@ -130,6 +135,13 @@ class AsyncpgWrites:
         return Message(row["id"], row["conversation_id"], row["sender"], row["text"],
                        json.loads(row["payload"]) if row["payload"] else None, row["client_id"],
                        row["author"], row["created_at"], duplicate=True)
+
+    async def create_conversation(self, account: Optional[str]) -> Conversation:
+        """A widget opened on a new chat (about one in four buyer lines under load)."""
+        conversation = new_conversation(account)
+        await self._outlasting_restarts("execute", INSERT_CONVERSATION, conversation.id, account,
+                                        conversation.state, conversation.created_at)
+        return conversation
 
     async def add_buyer_message(self, conversation_id: str, text: str,
                                 client_id: Optional[str]) -> Tuple[Message, Optional[str]]:

@@ -125,6 +125,14 @@ def _message(row, duplicate: bool = False) -> Message:
                    row.author, row.created_at, duplicate)
 
 
+def new_conversation(account: Optional[str]) -> Conversation:
+    """A chat as it is stored when a buyer opens the widget: the bot's, no reason, agent or summary yet.
+
+    Returned as stored, so a new chat costs its insert and no read-back.
+    """
+    return Conversation(secrets.token_urlsafe(18), account, states.BOT, None, None, {}, None, time.time(), None)
+
+
 def hash_password(password: str, salt: Optional[bytes] = None) -> str:
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1)
@@ -194,14 +202,12 @@ class DeskStore:
     # -- conversations ------------------------------------------------------------
     @outlasts_db_restarts
     def create_conversation(self, account: Optional[str]) -> Conversation:
-        now = time.time()
-        conversation_id = secrets.token_urlsafe(18)
+        conversation = new_conversation(account)
         with self.engine.begin() as conn:
             conn.execute(conversations.insert(), {
-                "id": conversation_id, "account": account, "state": states.BOT,
-                "created_at": now, "updated_at": now})
-        # As stored (a new chat: no reason, agent or summary yet), without reading it back.
-        return Conversation(conversation_id, account, states.BOT, None, None, {}, None, now, None)
+                "id": conversation.id, "account": account, "state": conversation.state,
+                "created_at": conversation.created_at, "updated_at": conversation.created_at})
+        return conversation
 
     @outlasts_db_restarts
     def conversation(self, conversation_id: str) -> Optional[Conversation]:
