@@ -222,3 +222,24 @@ def test_unanswered_finds_only_a_bot_chat_whose_last_word_is_the_buyers_in_the_w
     found = store.unanswered((question.created_at - 1, question.created_at + 60))
     assert [(m.id, c.id, c.account) for m, c in found] == [(question.id, left.id, "tb_lily")]
     assert store.unanswered((question.created_at + 1, question.created_at + 60)) == []
+
+
+def test_the_agents_queue_is_read_through_an_index_however_many_chats_the_shop_has_had(db_url):
+    """A console refreshes its queue every few seconds; it must not read every chat ever opened."""
+    import sqlalchemy as sa
+
+    store = DeskStore(db_url)
+    now = time.time()
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("insert into desk_conversations (id, state, created_at, updated_at) "
+                             "values (:id, :state, :t, :t)"),
+                     [{"id": f"old{n}", "state": states.CLOSED if n % 2 else states.BOT, "t": now}
+                      for n in range(5000)])
+    waiting = waiting_chat(store)
+    with store.engine.connect() as conn:
+        conn.execute(sa.text("analyze"))
+        explain = "explain query plan" if db_url.startswith("sqlite") else "explain"
+        plan = " ".join(str(row[-1]) for row in conn.execute(
+            sa.text(f"{explain} select * from desk_conversations where state = 'waiting'")))
+    assert "ix_desk_conversations_state" in plan, plan
+    assert [chat.id for chat in store.queue()] == [waiting.id]

@@ -68,6 +68,9 @@ sessions = sa.Table(
 
 # The recovery sweep looks for recent messages by age; without this it would scan them all.
 messages_by_age = sa.Index("ix_desk_messages_created_at", messages.c.created_at)
+# The agents' queue and their open chats are read by state, on every console refresh and every
+# handoff: without this each read scanned every chat the shop ever had (a year of them, in time).
+conversations_by_state = sa.Index("ix_desk_conversations_state", conversations.c.state)
 
 # Built once: building the statement per message cost more than its round trip.
 INSERT_RETURNING_STATE = messages.insert().returning(
@@ -189,7 +192,8 @@ class DeskStore:
         # would only add two round trips to every query on the per-message path.
         self.engine = sa.create_engine(db_url, future=True, isolation_level="AUTOCOMMIT")
         metadata.create_all(self.engine)
-        messages_by_age.create(self.engine, checkfirst=True)  # also on a desk created before it existed
+        for index in (messages_by_age, conversations_by_state):  # also on a desk created before they existed
+            index.create(self.engine, checkfirst=True)
 
     @contextmanager
     def _transaction(self):
