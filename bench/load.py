@@ -95,6 +95,7 @@ class Stats:
     finished: float = 0.0
     elapsed: Optional[float] = None  # set when merged from phases with a gap between them
     cpu: Dict[str, float] = field(default_factory=dict)  # CPU seconds by role over the phase
+    stolen: float = 0.0  # CPU seconds the host gave other guests over the phase (/proc/stat's steal)
 
     @property
     def duration(self) -> float:
@@ -156,14 +157,14 @@ def with_role(roles: proc_cpu.Roles, processes, role: str) -> proc_cpu.Roles:
 
 
 def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
-    """Per phase, the CPU each role spent per message sent (ms), their total, and the cores busy."""
-    lines = [f"{'phase':<10}" + "".join(f"{role:>9}" for role in CPU_ROLES) + f"{'total':>9}{'cores':>7}"]
+    """Per phase, the CPU each role spent per message sent (ms), their total, the cores busy, and the cores the host took."""
+    lines = [f"{'phase':<10}" + "".join(f"{role:>9}" for role in CPU_ROLES) + f"{'total':>9}{'cores':>7}{'stolen':>8}"]
     for name, stats in phases:
         messages = max(stats.sent, 1)
         per_message = [1000 * stats.cpu.get(role, 0.0) / messages for role in CPU_ROLES]
         cores = sum(stats.cpu.values()) / stats.duration
         lines.append(f"{name:<10}" + "".join(f"{ms:>9.1f}" for ms in per_message)
-                     + f"{sum(per_message):>9.1f}{cores:>7.2f}")
+                     + f"{sum(per_message):>9.1f}{cores:>7.2f}{stats.stolen / stats.duration:>8.2f}")
     return lines
 
 
@@ -272,13 +273,14 @@ async def desk_stages(http, replica_urls: List[str]) -> List[str]:
 
 # -- orchestration -----------------------------------------------------------------------------------
 async def run_phase(name, buyers, duration, rate, make_buyer, roles: proc_cpu.Roles):
-    cpu_before = proc_cpu.snapshot(roles)
+    cpu_before, stolen_before = proc_cpu.snapshot(roles), proc_cpu.stolen_seconds()
     stats = Stats(started=time.monotonic())
     deadline = stats.started + duration
     interval = buyers / rate
     await asyncio.gather(*(make_buyer(stats, deadline, interval) for _ in range(buyers)))
     stats.finished = time.monotonic()
     stats.cpu = proc_cpu.seconds_by_role(cpu_before, proc_cpu.snapshot(roles))
+    stats.stolen = proc_cpu.stolen_seconds() - stolen_before
     return stats
 
 
@@ -378,8 +380,12 @@ async def main_async(args) -> int:
           "(the rest of a buyer's wait is the socket, nginx and the buyer's side):")
     print("\n".join(stage_lines))
     print("CPU per message sent, ms, from /proc (PostgreSQL and Redis: the whole server; "
-          "cores: all roles together, of " f"{os.cpu_count()}):")
-    phases = [("bare 1st", rasa_before), ("desk", desk_stats), ("bare 2nd", rasa_after)]
+          "cores: all roles together, of " f"{os.cpu_count()}; stolen: cores the host gave other guests "
+          "meanwhile, /proc/stat's steal):")
+    phases = [("bare 1st", rasa_before), ("desk", desk_stats)]
+    for number, (bare, desk) in enumerate(rounds, start=1):
+        phases += [(f"bare r{number}", bare), (f"desk r{number}", desk)]
+    phases += [("bare 2nd", rasa_after)]
     phases += [("stand-in", beside)] if beside is not None else []
     phases += [("relay", relay)] if relay is not None else []
     print("\n".join(cpu_table(phases)))

@@ -1,4 +1,5 @@
 """The load bench's CPU split: work is charged to the role whose processes did it."""
+import os
 import subprocess
 import sys
 import time
@@ -43,3 +44,10 @@ def test_a_role_by_command_name_counts_every_process_of_that_name():
     # This machine's PostgreSQL runs several processes (postmaster, checkpointer, walwriter...).
     assert len(found) >= 2
     assert {role for role, _ in found.values()} == {"postgres"}
+
+
+def test_the_time_the_host_took_from_this_machine_is_read_from_the_steal_column(tmp_path):
+    stat = tmp_path / "stat"
+    ticks = os.sysconf("SC_CLK_TCK")
+    stat.write_text(f"cpu  4705 150 1120 16250 520 0 30 {3 * ticks} 0 0\ncpu0 2000 70 500 8000 200 0 10 100 0 0\n")
+    assert proc_cpu.stolen_seconds(str(stat)) == 3.0
