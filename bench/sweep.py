@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shopbot.desk import service, states  # noqa: E402
-from shopbot.desk.store import DeskStore, conversations, messages, metadata  # noqa: E402
+from shopbot.desk.store import DeskStore, conversations, messages  # noqa: E402
 
 LINES_PER_CHAT = 5
 
@@ -73,8 +73,7 @@ def main() -> int:
     except sa.exc.OperationalError as error:
         print(f"error: PostgreSQL is not reachable at {server}: {error.orig}", file=sys.stderr)
         return 2
-    store = DeskStore(args.db_url)
-    metadata.create_all(store.engine)
+    store = DeskStore(args.db_url)  # creates the desk's tables and indexes
     now = time.time()
     rows = fill(store, args.rate, now)
     until = now - service.ABANDONED_AFTER
