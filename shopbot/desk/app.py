@@ -35,6 +35,7 @@ from shopbot.desk.off_loop import in_thread, password_check_pool
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import RECOVER_EVERY, DeskService
+from shopbot.desk.shared_login_throttle import RedisLoginThrottle
 from shopbot.desk.store import DeskStore
 from shopbot.desk.triggers import Triggers
 from shopbot.gc_tuning import freeze_after_start
@@ -115,7 +116,8 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
                           for v in responses.get(name, []) if "text" in v]
         app_.ctx.store = store
         app_.ctx.password_checks = password_check_pool()
-        app_.ctx.login_throttle = LoginThrottle()
+        # Shared by the replicas when they share Redis: else each would allow its own MAX_FAILURES.
+        app_.ctx.login_throttle = RedisLoginThrottle(cfg.redis_url) if cfg.redis_url else LoginThrottle()
         app_.ctx.rasa = RasaClient(cfg.rasa_replica_urls)
         app_.ctx.quick_replies = [
             {"name": name, "text": v["text"]} for name, variants in responses.items()
@@ -150,6 +152,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         await app_.ctx.writes.close()
         await app_.ctx.hub.stop()
         app_.ctx.password_checks.shutdown(wait=False)
+        await app_.ctx.login_throttle.close()
 
     # -- auth ----------------------------------------------------------------------------
     async def current_user(request: Request) -> Optional[Dict[str, str]]:
@@ -187,22 +190,21 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         if not (isinstance(username, str) and isinstance(password, str)):
             return _json_error("请输入用户名和密码", 400)
         ctx = request.app.ctx
-        wait = ctx.login_throttle.wait_seconds(username)
+        wait = await ctx.login_throttle.admit(username)
         if wait > 0:
             minutes = math.ceil(wait / 60)
             refused = _json_error(f"密码错误次数太多,请{minutes}分钟后再试", 429)
             refused.headers["Retry-After"] = str(math.ceil(wait))
             return refused
-        ctx.login_throttle.checking(username)
         try:
             token = await in_thread(ctx.store.login, username, password, executor=ctx.password_checks)
         except BaseException:
-            ctx.login_throttle.not_checked(username)
+            await ctx.login_throttle.not_checked(username)
             raise
         if token is None:
-            ctx.login_throttle.failed(username)
+            await ctx.login_throttle.failed(username)
             return _json_error("用户名或密码错误", 401)
-        ctx.login_throttle.succeeded(username)
+        await ctx.login_throttle.succeeded(username)
         user = await in_thread(ctx.store.session_user, token)
         resp = response.json(user)
         resp.cookies[SESSION_COOKIE] = token
