@@ -167,3 +167,50 @@ def test_when_no_replica_can_be_reached_the_desk_hears_it_is_unavailable():
     with pytest.raises(RasaUnavailable) as raised:
         asyncio.run(scenario())
     assert raised.value.retryable
+
+
+def test_pausing_and_resuming_a_long_chat_works_on_rasa_without_fetching_its_history(rasa_url):
+    """A handoff pauses the bot and a hand-back resumes it; Rasa is asked for no events back."""
+    async def scenario():
+        client = RasaClient(rasa_url)
+        try:
+            for text in ["在吗", "这个芒果干还有货吗", "保质期多久", "新疆包邮吗"] * 5:
+                assert await client.send("long-chat", text, "tb_lily")  # a history of 20 turns
+            await client.pause("long-chat")
+            while_paused = await client.send("long-chat", "有发票吗", "tb_lily")
+            await client.resume("long-chat")
+            after = await client.send("long-chat", "有发票吗", "tb_lily")
+            return while_paused, after
+        finally:
+            await client.close()
+
+    while_paused, after = asyncio.run(scenario())
+    assert while_paused == []  # a person has the chat: the bot says nothing
+    assert after and "发票" in after[0]["text"]
+
+
+def test_pause_and_resume_ask_rasa_to_send_no_events_back():
+    asked = []
+
+    async def events(request):
+        asked.append((request.match_info["conversation_id"], request.query.get("include_events"),
+                      (await request.json())[0]["event"]))
+        return web.json_response({"sender_id": request.match_info["conversation_id"], "events": None})
+
+    async def scenario():
+        app = web.Application()
+        app.router.add_post("/conversations/{conversation_id}/tracker/events", events)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        client = RasaClient(f"http://127.0.0.1:{port}")
+        try:
+            await client.pause("c1")
+            await client.resume("c1")
+        finally:
+            await client.close()
+            await runner.cleanup()
+
+    asyncio.run(scenario())
+    assert asked == [("c1", "NONE", "pause"), ("c1", "NONE", "resume")]

@@ -21,6 +21,10 @@ import aiohttp
 # Rasa answered "not processed" (our REST channel's 503), or the balancer found no
 # replica (502/504): the message never reached a tracker, so sending it again is safe.
 RETRYABLE_STATUSES = {502, 503, 504}
+# Rasa answers an appended event with the whole tracker since the last restart (every event
+# of a long chat: hundreds of KB to serialise, send and parse, per handoff and hand-back).
+# The desk reads none of it.
+TRACKER_UNREAD = {"include_events": "NONE"}
 
 
 class RasaUnavailable(RuntimeError):
@@ -88,10 +92,10 @@ class RasaClient:
         raise AssertionError("unreachable")
 
     async def pause(self, conversation_id: str) -> None:
-        await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}])
+        await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}], TRACKER_UNREAD)
 
     async def resume(self, conversation_id: str) -> None:
-        await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "resume"}])
+        await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "resume"}], TRACKER_UNREAD)
 
     def _in_turn(self) -> List[str]:
         """Every replica, least busy first, from the next in turn among equals; those that refused lately come last."""
@@ -100,26 +104,26 @@ class RasaClient:
         now = time.monotonic()
         return sorted(rotated, key=lambda url: (self._refused_until.get(url, 0.0) > now, self._in_flight[url]))
 
-    async def _post(self, path: str, body: Any) -> Any:
+    async def _post(self, path: str, body: Any, params: Optional[Dict[str, str]] = None) -> Any:
         refusals = []
         for base_url in self._in_turn():
             try:
-                return await self._post_to(base_url, path, body)
+                return await self._post_to(base_url, path, body, params or {})
             except _Refused as error:
                 self._refused_until[base_url] = time.monotonic() + self.refused_seconds
                 refusals.append(str(error))
         raise RasaUnavailable(f"Rasa is not reachable: {'; '.join(refusals)}", retryable=True)
 
-    async def _post_to(self, base_url: str, path: str, body: Any) -> Any:
+    async def _post_to(self, base_url: str, path: str, body: Any, params: Dict[str, str]) -> Any:
         self._in_flight[base_url] += 1
         try:
-            return await self._post_once(base_url, path, body)
+            return await self._post_once(base_url, path, body, params)
         finally:
             self._in_flight[base_url] -= 1
 
-    async def _post_once(self, base_url: str, path: str, body: Any) -> Any:
+    async def _post_once(self, base_url: str, path: str, body: Any, params: Dict[str, str]) -> Any:
         try:
-            async with self._client().post(base_url + path, json=body, params=self.params) as response:
+            async with self._client().post(base_url + path, json=body, params={**params, **self.params}) as response:
                 if response.status >= 400:
                     raise RasaUnavailable(f"Rasa answered {response.status} on {path}",
                                           retryable=response.status in RETRYABLE_STATUSES)
