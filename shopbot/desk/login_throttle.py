@@ -50,7 +50,7 @@ class LoginThrottle:
 
     async def not_checked(self, username: str) -> None:
         """A check that could not be made (the database away): it no longer counts, as neither outcome."""
-        self._checked(username)
+        self.not_checked_now(username)
 
     # -- the same, for callers without an event loop (and the shared throttle's fallback) -----------
     def admit_now(self, username: str) -> float:
