@@ -99,7 +99,8 @@ class RedisLoginThrottle:
         return wait
 
     async def failed(self, username: str) -> None:
-        await self._settled(username, "failed", self.clock(), f"{self.clock()}:{secrets.token_hex(4)}", self.window)
+        now = self.clock()
+        await self._settled(username, "failed", now, f"{now}:{secrets.token_hex(4)}", self.window)
 
     async def succeeded(self, username: str) -> None:
         await self._settled(username, "succeeded")
