@@ -91,7 +91,7 @@ def test_an_agent_sees_how_long_this_desks_steps_of_a_bot_answer_take(desk):
     before = alice.get(desk.url + "/api/stats/stages", timeout=10).json()["stages"]
     asyncio.run(buyer_chat(desk, signed("tb_lily"), ["这款有货吗"]))
     after = alice.get(desk.url + "/api/stats/stages", timeout=10).json()["stages"]
-    for stage in ("store_line", "rasa", "answer", "whole"):
+    for stage in ("store_line", "rasa", "shown", "answer", "whole"):
         assert after[stage]["count"] >= before[stage]["count"] + 1
         assert 0 < after[stage]["p50_ms"] <= after[stage]["p95_ms"]
     assert after["whole"]["p95_ms"] < 20_000

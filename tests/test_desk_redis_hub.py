@@ -148,3 +148,25 @@ def test_a_replica_gets_the_events_of_its_own_chats_from_a_mixed_batch_in_order(
             await second.stop()
 
     asyncio.run(scenario())
+
+
+def test_an_answer_shown_here_before_it_is_stored_reaches_every_socket_once():
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            widget, there = first.subscribe("conversation:c1"), second.subscribe("conversation:c1")
+            answer = [("conversation:c1", {"type": "message", "id": 7})]
+            shown_here = await first.publish_here(answer)  # the buyer's widget, before the answer is stored
+            assert await asyncio.wait_for(widget.get(), timeout=5) == {"type": "message", "id": 7}
+            assert there.empty()  # elsewhere only once it is stored
+            console = first.subscribe("conversation:c1")  # opened here while the answer was being stored
+            await first.publish_many(answer, shown_here=shown_here)  # stored
+            for feed in (there, console):
+                assert await asyncio.wait_for(feed.get(), timeout=5) == {"type": "message", "id": 7}
+            await asyncio.sleep(0.3)
+            assert widget.empty() and there.empty() and console.empty()
+        finally:
+            await first.stop()
+            await second.stop()
+
+    asyncio.run(scenario())

@@ -6,11 +6,13 @@ import pytest
 
 from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, LocalHub, conversation_channel
+from shopbot.desk.message_writes import AsyncpgWrites
 from shopbot.desk.rasa_client import RasaUnavailable
 from shopbot.desk import service as service_module
 from shopbot.desk.service import DeskService, clean_buyer_text
 from shopbot.desk.store import DeskStore
 from shopbot.desk.triggers import Triggers
+from tests.test_message_writes import fresh_pg_database
 
 REPHRASE = "亲,不好意思,我没太明白您的意思呢~可以换个说法再告诉我一次吗?"
 
@@ -319,7 +321,7 @@ def test_the_desk_tells_which_step_of_an_answer_took_the_time(desk):
     run(service.buyer_message(store.create_conversation("tb_lily"), "有货吗", None))
     stages = service.stage_times.summary()
     assert {name: figures["count"] for name, figures in stages.items()} == {
-        "store_line": 1, "rasa": 1, "answer": 1, "whole": 1}
+        "store_line": 1, "rasa": 1, "shown": 1, "answer": 1, "whole": 1}
     assert 100 <= stages["store_line"]["p50_ms"] < 200
     assert 200 <= stages["rasa"]["p50_ms"] < 300
     assert stages["answer"]["p50_ms"] < 100
@@ -429,3 +431,47 @@ def test_a_line_the_store_could_not_keep_gets_no_answer_and_the_widget_resends_i
     store.add_buyer_message = keep
     run(service.buyer_message(chat, "在吗", "c1", first_send=False))
     assert texts(store, chat.id) == ["在吗", "亲,收到:在吗"]
+
+
+def test_on_postgresql_the_buyer_sees_the_answer_while_it_is_stored_and_a_console_opened_meanwhile_gets_it_once():
+    url = fresh_pg_database("shopbot_desk_service_shown_while_stored")
+    store, writes, hub = DeskStore(url), AsyncpgWrites(url), LocalHub()
+    service = DeskService(store, StandInRasa(), hub, Triggers.from_settings({}), [REPHRASE],
+                          agents_online=lambda: 1, writes=writes)
+    store_shown = writes.add_shown
+
+    async def slow_store(message):
+        await asyncio.sleep(0.3)  # PostgreSQL slow to commit the answer
+        return await store_shown(message)
+
+    writes.add_shown = slow_store
+
+    async def bot_messages(queue):
+        return [e["message"] for e in [queue.get_nowait() for _ in range(queue.qsize())]
+                if e["type"] == "message" and e["message"]["sender"] == "bot"]
+
+    async def scenario():
+        await writes.start()
+        chat = store.create_conversation("tb_lily")
+        widget = hub.subscribe(conversation_channel(chat.id))
+        began = time.monotonic()
+        handling = asyncio.ensure_future(service.buyer_message(chat, "这款有货吗", "c1", first_send=True))
+        seen = []
+        while not any(e["type"] == "message" and e["message"]["sender"] == "bot" for e in seen):
+            seen.append(await asyncio.wait_for(widget.get(), 2))
+        shown_after = time.monotonic() - began
+        stored_when_shown = [m.sender for m in await asyncio.to_thread(store.transcript, chat.id)]
+        console = hub.subscribe(conversation_channel(chat.id))  # opened while the answer is being stored
+        await handling
+        await writes.close()
+        return chat, seen[-1]["message"], shown_after, stored_when_shown, await bot_messages(widget), \
+            await bot_messages(console)
+
+    chat, shown, shown_after, stored_when_shown, widget_later, console_got = run(scenario())
+    assert shown["text"] == "亲,收到:这款有货吗" and shown_after < 0.25  # not after the 0.3 s store
+    assert stored_when_shown == ["buyer"]
+    assert widget_later == []  # the buyer's socket is not sent it twice
+    assert console_got == [shown]  # the console that opened meanwhile gets it once it is stored
+    line, answer = store.transcript(chat.id)
+    assert (line.sender, line.text) == ("buyer", "这款有货吗") and answer.as_dict() == shown  # stored as shown
+    store.engine.dispose()

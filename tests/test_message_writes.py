@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from shopbot.desk import states
 from shopbot.desk.message_writes import AsyncpgWrites, ThreadedWrites, message_writes_for
-from shopbot.desk.store import DeskStore
+from shopbot.desk.store import DeskStore, Message
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -71,10 +71,10 @@ async def test_a_buyer_line_comes_back_stored_with_the_state_that_decides_who_an
     line, state = await writes.add_buyer_message(chat.id, "这个芒果干还有货吗", "c-1")
     assert state == states.BOT and not line.duplicate
     store.transition(chat.id, "handoff", reason="complaint", priority="high", summary={})
-    _, state = await writes.add_buyer_message(chat.id, "人呢", "c-2")
-    assert state == states.WAITING
+    second, state = await writes.add_buyer_message(chat.id, "人呢", "c-2")
+    assert state == states.WAITING and second.id > line.id
     assert [(m.id, m.sender, m.text, m.client_id) for m in store.transcript(chat.id)] == [
-        (line.id, "buyer", "这个芒果干还有货吗", "c-1"), (line.id + 1, "buyer", "人呢", "c-2")]
+        (line.id, "buyer", "这个芒果干还有货吗", "c-1"), (second.id, "buyer", "人呢", "c-2")]
 
 
 async def test_a_resent_line_is_stored_once_and_comes_back_as_the_stored_one(store_and_writes):
@@ -165,3 +165,26 @@ async def test_writes_go_on_after_postgresql_cuts_off_every_connection_the_pool_
     assert sorted(m.client_id for m in store.transcript(chat.id)) == sorted(
         [f"a-{n}" for n in range(8)] + [f"b-{n}" for n in range(8)])
     store.engine.dispose()
+
+
+async def test_on_postgresql_a_buyer_line_keeps_the_id_its_answer_is_stored_under():
+    store, writes, chat = await asyncpg_desk("shopbot_message_writes_reply_id")
+    try:
+        line, _ = await writes.add_buyer_message(chat.id, "这个芒果干还有货吗", "c-1")
+        assert line.reply_id > line.id and "reply_id" not in line.as_dict()  # never sent to a socket
+        answer = Message(line.reply_id, chat.id, "bot", "亲,有货的哦", {"buttons": []}, None, None, time.time())
+        await writes.add_shown(answer)
+        await writes.add_shown(answer)  # again, as after a connection dropped at its commit: stored once
+        notice = await writes.add_message(chat.id, "system", "人工客服已接入")
+        assert [(m.id, m.sender, m.text) for m in store.transcript(chat.id)] == [
+            (line.id, "buyer", "这个芒果干还有货吗"), (answer.id, "bot", "亲,有货的哦"), (notice.id, "system", "人工客服已接入")]
+        assert store.transcript(chat.id)[1] == answer  # its time and payload as shown
+    finally:
+        await writes.close()
+        store.engine.dispose()
+
+
+async def test_on_sqlite_a_buyer_line_keeps_no_id_and_its_answer_is_stored_before_it_is_shown(tmp_path):
+    store = DeskStore(f"sqlite:///{tmp_path / 'desk.db'}")
+    line, _ = await ThreadedWrites(store).add_buyer_message(store.create_conversation("tb_lily").id, "在吗", "c-1")
+    assert line.reply_id is None

@@ -7,10 +7,11 @@ connected to another.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections import defaultdict
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 AGENTS = "agents"
 
@@ -21,7 +22,11 @@ def conversation_channel(conversation_id: str) -> str:
 
 class LocalHub:
     def __init__(self) -> None:
-        self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
+        # Each socket's queue with the number of its subscription, in the order they came:
+        # what was shown here before it is stored can later reach the sockets that came since.
+        self._subscribers: Dict[str, Dict[asyncio.Queue, int]] = defaultdict(dict)
+        self._subscriptions = itertools.count(1)
+        self._last_subscription = 0
         self._agents: Dict[str, int] = {}
         self._claims: Dict[str, float] = {}  # key -> until (monotonic)
 
@@ -41,11 +46,12 @@ class LocalHub:
 
     def subscribe(self, channel: str) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
-        self._subscribers[channel].add(queue)
+        self._last_subscription = next(self._subscriptions)
+        self._subscribers[channel][queue] = self._last_subscription
         return queue
 
     def unsubscribe(self, channel: str, queue: asyncio.Queue) -> None:
-        self._subscribers[channel].discard(queue)
+        self._subscribers[channel].pop(queue, None)
         if not self._subscribers[channel]:
             del self._subscribers[channel]
 
@@ -62,20 +68,25 @@ class LocalHub:
         self._claims[key] = now + seconds
         return True
 
-    async def publish(self, channel: str, event: Dict[str, Any]) -> None:
-        for queue in list(self._subscribers.get(channel, ())):
-            if not queue.full():  # a stuck socket must not block the others; it resyncs on reconnect
+    async def publish(self, channel: str, event: Dict[str, Any], subscribed_after: int = 0) -> None:
+        for queue, subscription in list(self._subscribers.get(channel, {}).items()):
+            # A stuck socket must not block the others; it resyncs on reconnect.
+            if subscription > subscribed_after and not queue.full():
                 queue.put_nowait(event)
 
     async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]],
-                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
-        """Several events, delivered in this order (`already_here`: see RedisHub; one process has no elsewhere)."""
+                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = (),
+                           shown_here: int = 0) -> None:
+        """Several events, delivered in this order (`already_here`, `shown_here`: see RedisHub)."""
+        for channel, event in events:
+            await self.publish(channel, event, subscribed_after=shown_here)
+
+    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> int:
+        """To this process's sockets only (with one process that is everyone); returns `shown_here` for them."""
+        shown_here = self._last_subscription
         for channel, event in events:
             await self.publish(channel, event)
-
-    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
-        """To this process's sockets only; with one process that is everyone."""
-        await self.publish_many(events)
+        return shown_here
 
 
 def _batch(replica: str, events: Sequence[Tuple[str, Dict[str, Any]]]) -> str:
@@ -135,23 +146,28 @@ class RedisHub:
         return bool(await self.redis.set(f"{self.PREFIX}claim:{key}", self.replica, nx=True, ex=max(1, int(seconds))))
 
     async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]],
-                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
+                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = (),
+                           shown_here: int = 0) -> None:
         """Several events, in order: to this replica's sockets at once, to the others in one round trip.
 
         A socket here gets its event without a trip through Redis (the bot's answer
         reaches the buyer sooner); the listener skips what this replica sent.
         `already_here` are events given to publish_here earlier: the other replicas
-        get them now, first, in the same round trip.
+        get them now, first, in the same round trip. `shown_here`: what publish_here
+        returned when `events` were shown here before they were stored; of this
+        replica's sockets only those that subscribed since get them now.
         """
         if not events and not already_here:
             return
-        await self.publish_here(events)
+        await self.local.publish_many(events, shown_here=shown_here)
         await self.redis.publish(self.PREFIX + self.EVENTS, _batch(self.replica, list(already_here) + list(events)))
 
-    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
-        """To this replica's sockets only; the others must get them later through publish_many's `already_here`."""
-        for channel, event in events:
-            await self.local.publish(channel, event)
+    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> int:
+        """To this replica's sockets only; the others must get them later through publish_many's `already_here`.
+
+        Returns publish_many's `shown_here` for these events.
+        """
+        return await self.local.publish_here(events)
 
     async def _listen(self) -> None:
         mine = self.replica.encode() + b"\n"

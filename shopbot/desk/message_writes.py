@@ -34,13 +34,20 @@ logger = logging.getLogger(__name__)
 DROPPED = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
            asyncpg.InternalClientError)
 
+# The line's id, the chat's state, and the id its bot answer will be stored under, in one
+# round trip (the sequence is the one desk_messages.id draws from; an id taken and never used
+# is a gap, as after any rolled-back insert).
 INSERT_BUYER = """
     INSERT INTO desk_messages (conversation_id, sender, text, client_id, created_at)
     VALUES ($1, 'buyer', $2, $3, $4)
-    RETURNING id, (SELECT state FROM desk_conversations WHERE id = $1) AS state"""
+    RETURNING id, (SELECT state FROM desk_conversations WHERE id = $1) AS state,
+              nextval(pg_get_serial_sequence('desk_messages', 'id')) AS reply_id"""
 INSERT_MESSAGE = """
     INSERT INTO desk_messages (conversation_id, sender, text, payload, client_id, author, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"""
+INSERT_SHOWN = """
+    INSERT INTO desk_messages (id, conversation_id, sender, text, payload, client_id, author, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
 INSERT_CONVERSATION = """
     INSERT INTO desk_conversations (id, account, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)"""
 SELECT_RESENT = """
@@ -151,7 +158,8 @@ class AsyncpgWrites:
                                                   client_id, now)
         except asyncpg.UniqueViolationError:
             return await self._resent(conversation_id, client_id), None
-        return Message(row["id"], conversation_id, "buyer", text or "", None, client_id, None, now), row["state"]
+        return (Message(row["id"], conversation_id, "buyer", text or "", None, client_id, None, now,
+                        reply_id=row["reply_id"]), row["state"])
 
     async def add_message(self, conversation_id: str, sender: str, text: str,
                           payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
@@ -164,6 +172,21 @@ class AsyncpgWrites:
         except asyncpg.UniqueViolationError:
             return await self._resent(conversation_id, client_id)
         return Message(new_id, conversation_id, sender, text or "", payload or None, client_id, author, now)
+
+
+    async def add_shown(self, message: Message) -> Message:
+        """Store a bot answer already shown, under the id its line kept for it (Message.reply_id).
+
+        Written again after a connection dropped at its commit, it is found stored: done.
+        """
+        payload = json.dumps(message.payload, ensure_ascii=False) if message.payload else None
+        try:
+            await self._outlasting_restarts("execute", INSERT_SHOWN, message.id, message.conversation_id,
+                                            message.sender, message.text, payload, message.client_id,
+                                            message.author, message.created_at)
+        except asyncpg.UniqueViolationError:
+            pass
+        return message
 
 
 def message_writes_for(store: DeskStore, db_url: str):

@@ -5,7 +5,10 @@ time is asked while it is being stored) and the replies come back; a handoff
 payload, a desk trigger, or Rasa being unreachable puts the chat in the queue.
 Waiting / agent mode: the bot is silent; the message goes to the agents.
 Every message of both modes is stored before it is delivered, so the
-transcript is whole whatever fails afterwards.
+transcript is whole whatever fails afterwards; one exception, on PostgreSQL:
+the bot's first reply to a line reaches that buyer's sockets on this desk while
+it is being stored (under an id the line's insert kept for it), and everyone
+else once it is stored.
 """
 from __future__ import annotations
 
@@ -186,8 +189,10 @@ class DeskService:
             answer = early or self._ask_bot(conversation.id, text, conversation.account)  # reopened: asked once
         replies, typing_shown, held = await self._wait_for_bot(conversation.id, answer, held)
         answered = time.perf_counter()
-        await self._answer(conversation, text, replies, typing_shown, held)
+        shown = await self._answer(conversation, text, replies, typing_shown, held, reply_id=message.reply_id)
         done = time.perf_counter()
+        if shown is not None:
+            self.stage_times.record("shown", shown - answered)
         self.stage_times.record("answer", done - answered)
         self.stage_times.record("whole", done - arrived)
         return message
@@ -255,8 +260,15 @@ class DeskService:
 
     async def _answer(self, conversation: Conversation, text: str,
                       replies: Optional[List[Dict[str, Any]]], typing_shown: bool,
-                      held: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
-        """Store and deliver the bot's replies (the other replicas get `held` first), or hand off."""
+                      held: Sequence[Tuple[str, Dict[str, Any]]] = (),
+                      reply_id: Optional[int] = None) -> Optional[float]:
+        """Store and deliver the bot's replies (the other replicas get `held` first), or hand off.
+
+        `reply_id`: the id the line kept for its answer (PostgreSQL): the first reply is
+        then shown to this desk's sockets while it is stored, not after. Returns when
+        (perf_counter) the first reply reached this desk's sockets; None if none was shown.
+        """
+        shown_at = None
         typing_off = [self._typing(conversation.id, False)] if typing_shown else []
         if not replies:
             # Down, or the bot had nothing to say (its action server failed): a person takes over.
@@ -264,26 +276,48 @@ class DeskService:
             await self._system(conversation.id, NOTICE_BOT_DOWN)
             await self.hand_off(conversation, "bot_unavailable", "high",
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
-            return
+            return None
         handoffs = [r["custom"]["handoff"] for r in replies if _is_handoff(r)]
         handoff: Optional[Dict[str, Any]] = handoffs[-1] if handoffs else None
         shown = [r for r in replies if not _is_handoff(r)]
         for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
+            after = typing_off if position == len(shown) else []
+            if position == 1 and reply_id is not None:
+                shown_at = await self._show_while_storing(
+                    Message(reply_id, conversation.id, "bot", reply.get("text") or "", payload or None,
+                            None, None, time.time()), after, held)
+                continue
             stored = await self.writes.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
-            await self._deliver(stored, *(typing_off if position == len(shown) else []),
-                                already_here=held if position == 1 else ())
+            shown_at = shown_at or time.perf_counter()  # handed to the sockets here at once, below
+            await self._deliver(stored, *after, already_here=held if position == 1 else ())
         if not shown:
             await self.hub.publish_many(typing_off, already_here=held)
         if handoff:
             await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
                                 handoff.get("summary") or {}, pause_rasa=False)
-            return
+            return shown_at
         said_fallback = any((r.get("text") or "") in self.fallback_texts for r in replies)
         trigger = said_fallback and self.triggers.on_fallbacks(await self._fallbacks_in_a_row(conversation.id))
         if trigger:
             await self.hand_off(conversation, trigger.reason, trigger.priority,
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
+        return shown_at
+
+    async def _show_while_storing(self, message: Message, after: Sequence[Tuple[str, Dict[str, Any]]],
+                                  held: Sequence[Tuple[str, Dict[str, Any]]]) -> float:
+        """The buyer's answer on this desk's sockets first, then stored, then everywhere else.
+
+        Its store (a PostgreSQL commit) is then off the buyer's wait. The other replicas,
+        and sockets here that opened meanwhile, get it only once it is stored: one of them
+        reading the transcript then finds it there or gets it live, never neither.
+        """
+        events = self._message_events(message) + list(after)
+        shown_here = await self.hub.publish_here(events)
+        shown_at = time.perf_counter()
+        await self.writes.add_shown(message)
+        await self.hub.publish_many(events, already_here=held, shown_here=shown_here)
+        return shown_at
 
     async def _fallbacks_in_a_row(self, conversation_id: str) -> int:
         """Bot replies that were fallbacks, counting back from now (after a reply that was one)."""

@@ -15,9 +15,10 @@ from typing import Deque, Dict, Iterable
 
 # store_line: the buyer's line written (and the chat's state read) before Rasa is asked.
 # rasa: Rasa's answer, from asking to having it (resends to another replica included).
+# shown: from Rasa's answer to its first reply handed to this desk's sockets (the buyer's).
 # answer: the bot's replies stored and handed to the sockets (or the handoff made).
 # whole: from the line arriving to the answer handed to the sockets.
-STAGES = ("store_line", "rasa", "answer", "whole")
+STAGES = ("store_line", "rasa", "shown", "answer", "whole")
 
 
 def percentile_ms(seconds: Iterable[float], fraction: float) -> float:

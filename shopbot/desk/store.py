@@ -109,10 +109,14 @@ class Message:
     author: Optional[str]
     created_at: float
     duplicate: bool = field(default=False)
+    # A buyer's line only, where the store can give it: the id its bot answer will be stored
+    # under, taken with the line's own insert, so the answer can be shown while it is stored.
+    reply_id: Optional[int] = field(default=None)
 
     def as_dict(self) -> Dict[str, Any]:
         data = dict(self.__dict__)
         data.pop("duplicate")
+        data.pop("reply_id")
         return data
 
 
