@@ -106,21 +106,31 @@ class AsyncpgWrites:
         self.dsn = asyncpg_dsn(db_url)
         self.pool_size = pool_size
         self._pool = None
+        self._shown_pool = None
 
     async def start(self) -> None:
         # min_size=0: a desk starting while PostgreSQL restarts connects on its first write.
         self._pool = await asyncpg.create_pool(self.dsn, min_size=0, max_size=self.pool_size,
                                                reset=_keep_session)
+        # Answers already shown commit without waiting for the disk: each flush of the
+        # write-ahead log is one the Rasa replicas' own commits (the tracker store, same
+        # server) may queue behind, on every message. An answer is also kept, durably, in
+        # Rasa's tracker; what an operating-system crash can cost is the transcript's copy
+        # of the last fraction of a second of answers (the sweep answers those lines again).
+        self._shown_pool = await asyncpg.create_pool(self.dsn, min_size=0, max_size=self.pool_size,
+                                                     reset=_keep_session,
+                                                     server_settings={"synchronous_commit": "off"})
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
+        for pool in (self._pool, self._shown_pool):
+            if pool is not None:
+                await pool.close()
 
-    async def _outlasting_restarts(self, method: str, query: str, *args: Any) -> Any:
+    async def _outlasting_restarts(self, method: str, query: str, *args: Any, pool=None) -> Any:
         """Like the store's outlasts_db_restarts: a refused or dropped connection is retried, nothing else."""
         for delay in DB_RETRY_DELAYS + (None,):
             try:
-                async with self._pool.acquire() as conn:
+                async with (pool or self._pool).acquire() as conn:
                     try:
                         return await getattr(conn, method)(query, *args)
                     except DROPPED:
@@ -183,7 +193,7 @@ class AsyncpgWrites:
         try:
             await self._outlasting_restarts("execute", INSERT_SHOWN, message.id, message.conversation_id,
                                             message.sender, message.text, payload, message.client_id,
-                                            message.author, message.created_at)
+                                            message.author, message.created_at, pool=self._shown_pool)
         except asyncpg.UniqueViolationError:
             pass
         return message
