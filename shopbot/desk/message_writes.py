@@ -1,6 +1,8 @@
 """The writes on a buyer's path: a new chat, a buyer's line, the bot's reply, a notice.
 
-Every bot answer stores two messages before the buyer sees it. Through
+Every bot answer stores two messages: the buyer's line before the widget is told
+it is kept, the answer while the buyer is shown it (on PostgreSQL; after, on
+SQLite). Through
 SQLAlchemy each write ran in a worker thread (a write on the event loop held up
 every buyer of the desk while PostgreSQL committed); the thread hop, the
 thread's turn at the GIL and SQLAlchemy's own work cost the desk about 1 ms of
@@ -182,7 +184,6 @@ class AsyncpgWrites:
         except asyncpg.UniqueViolationError:
             return await self._resent(conversation_id, client_id)
         return Message(new_id, conversation_id, sender, text or "", payload or None, client_id, author, now)
-
 
     async def add_shown(self, message: Message) -> Message:
         """Store a bot answer already shown, under the id its line kept for it (Message.reply_id).
