@@ -84,8 +84,7 @@ class LocalHub:
     async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> int:
         """To this process's sockets only (with one process that is everyone); returns `shown_here` for them."""
         shown_here = self._last_subscription
-        for channel, event in events:
-            await self.publish(channel, event)
+        await self.publish_many(events)
         return shown_here
 
 
