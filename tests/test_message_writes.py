@@ -124,7 +124,7 @@ async def test_a_bot_chat_on_postgresql_is_stored_line_then_answer_and_the_buyer
     from shopbot.desk.triggers import Triggers
 
     class Rasa:
-        async def send(self, conversation_id, text, account):
+        async def send(self, conversation_id, text, account, line=None):
             return [{"text": f"亲,{account}您好,这款有货哦~"}]
 
     url = fresh_pg_database("shopbot_message_writes_test")
@@ -172,6 +172,7 @@ async def test_on_postgresql_a_buyer_line_keeps_the_id_its_answer_is_stored_unde
     try:
         line, _ = await writes.add_buyer_message(chat.id, "这个芒果干还有货吗", "c-1")
         assert line.reply_id > line.id and "reply_id" not in line.as_dict()  # never sent to a socket
+        assert store.transcript(chat.id)[0].reply_id == line.reply_id  # kept with the line, for a sweep
         answer = Message(line.reply_id, chat.id, "bot", "亲,有货的哦", {"buttons": []}, None, None, time.time())
         await writes.add_shown(answer)
         await writes.add_shown(answer)  # again, as after a connection dropped at its commit: stored once

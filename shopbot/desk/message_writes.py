@@ -36,14 +36,16 @@ logger = logging.getLogger(__name__)
 DROPPED = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError,
            asyncpg.InternalClientError)
 
-# The line's id, the chat's state, and the id its bot answer will be stored under, in one
-# round trip (the sequence is the one desk_messages.id draws from; an id taken and never used
-# is a gap, as after any rolled-back insert).
+# The line stored with the id its bot answer will be stored under, and the chat's state, in
+# one round trip. Both ids come from the sequence desk_messages.id draws from, the smaller for
+# the line, so the answer sorts after it. An id taken and never used is a gap, as after any
+# rolled-back insert.
 INSERT_BUYER = """
-    INSERT INTO desk_messages (conversation_id, sender, text, client_id, created_at)
-    VALUES ($1, 'buyer', $2, $3, $4)
-    RETURNING id, (SELECT state FROM desk_conversations WHERE id = $1) AS state,
-              nextval(pg_get_serial_sequence('desk_messages', 'id')) AS reply_id"""
+    INSERT INTO desk_messages (id, reply_id, conversation_id, sender, text, client_id, created_at)
+    SELECT least(a, b), greatest(a, b), $1, 'buyer', $2, $3, $4
+    FROM (SELECT nextval(pg_get_serial_sequence('desk_messages', 'id')) AS a,
+                 nextval(pg_get_serial_sequence('desk_messages', 'id')) AS b) AS ids
+    RETURNING id, (SELECT state FROM desk_conversations WHERE id = $1) AS state, reply_id"""
 INSERT_MESSAGE = """
     INSERT INTO desk_messages (conversation_id, sender, text, payload, client_id, author, created_at)
     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"""

@@ -49,6 +49,10 @@ messages = sa.Table(
     sa.Column("client_id", sa.String(64)),
     sa.Column("author", sa.String(100)),  # the agent who wrote it
     sa.Column("created_at", sa.Float, nullable=False),
+    # A buyer's line only, on PostgreSQL: the id its bot answer is stored under (taken with
+    # the line, so the answer can be shown while it is stored, and stored under the same id
+    # by whichever desk finishes the job).
+    sa.Column("reply_id", sa.Integer),
     sa.UniqueConstraint("conversation_id", "client_id", name="uq_desk_message_client_id"),
 )
 
@@ -129,7 +133,25 @@ def _conversation(row) -> Conversation:
 def _message(row, duplicate: bool = False) -> Message:
     return Message(row.id, row.conversation_id, row.sender, row.text,
                    json.loads(row.payload) if row.payload else None, row.client_id,
-                   row.author, row.created_at, duplicate)
+                   row.author, row.created_at, duplicate, row.reply_id)
+
+
+def _add_missing_columns(engine: sa.engine.Engine) -> None:
+    """Columns added to a table since a desk's database was created (create_all adds tables only).
+
+    Two desks starting together on an old database both try; the loser finds it done.
+    """
+    for table in (messages,):
+        for column in table.columns:
+            if column.name in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
+                continue
+            kind = column.type.compile(engine.dialect)
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+            except sa.exc.DBAPIError:
+                if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
+                    raise
 
 
 def new_conversation(account: Optional[str]) -> Conversation:
@@ -196,6 +218,7 @@ class DeskStore:
         # would only add two round trips to every query on the per-message path.
         self.engine = sa.create_engine(db_url, future=True, isolation_level="AUTOCOMMIT")
         metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         for index in (messages_by_age, conversations_by_state):  # also on a desk created before they existed
             index.create(self.engine, checkfirst=True)
 
