@@ -25,13 +25,23 @@ class StandInRasa:
         self.replies = lambda text: [{"recipient_id": "x", "text": f"亲,收到:{text}"}]
         self.down = False
         self.thinking_seconds = 0.0
+        self.tracker = {}  # conversation -> [(the desk's name for the line, the replies)], as Rasa keeps them
+        self.tracker_unreadable = False
 
-    async def send(self, conversation_id, text, account):
+    async def send(self, conversation_id, text, account, line=None):
         await asyncio.sleep(self.thinking_seconds)
         if self.down:
             raise RasaUnavailable("connection refused")
         self.sent.append((conversation_id, text, account))
-        return self.replies(text)
+        replies = self.replies(text)
+        self.tracker.setdefault(conversation_id, []).append((line, replies))
+        return replies
+
+    async def kept_answer(self, conversation_id, line):
+        if self.tracker_unreadable:
+            raise RasaUnavailable("connection refused")
+        kept = [replies for named, replies in self.tracker.get(conversation_id, []) if named == line]
+        return kept[-1] if kept else None
 
     async def pause(self, conversation_id):
         self.paused.append(conversation_id)
@@ -204,6 +214,10 @@ def test_only_the_agent_handling_a_chat_can_close_it(desk):
 
 
 # -- a desk that died mid-message ------------------------------------------------------------
+class DeskKilled(Exception):
+    """The desk process ending at that point (SIGKILL, out of memory)."""
+
+
 def abandoned(store, chat, text="这款有货吗"):
     """A buyer message stored and acknowledged by a desk that died before asking the bot."""
     message, _ = store.add_buyer_message(chat.id, text, "c-abandoned")
@@ -269,6 +283,65 @@ def test_a_chat_waiting_for_an_agent_is_not_answered_by_the_bot(desk):
 
     assert run(service.recover_unanswered(now=message.created_at + service_module.ABANDONED_AFTER + 1)) == 0
     assert rasa.sent == []
+
+
+def test_a_desk_that_died_after_rasa_answered_leaves_the_sweep_that_answer_not_a_second_one(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    store_message = store.add_message
+
+    def killed_before_storing_the_answer(conversation_id, sender, *args, **kwargs):
+        if sender == "bot":
+            raise DeskKilled()
+        return store_message(conversation_id, sender, *args, **kwargs)
+
+    store.add_message = killed_before_storing_the_answer
+    with pytest.raises(DeskKilled):
+        run(service.buyer_message(chat, "这款有货吗", "c1", first_send=True))
+    store.add_message = store_message
+    rasa.replies = lambda text: [{"text": "亲,第二次的回答"}]  # what asking the bot again would give
+    line = store.transcript(chat.id)[-1]
+
+    assert run(service.recover_unanswered(now=line.created_at + service_module.ABANDONED_AFTER + 1)) == 1
+    assert rasa.sent == [(chat.id, "这款有货吗", "tb_lily")]  # processed by Rasa once
+    assert texts(store, chat.id) == ["这款有货吗", "亲,收到:这款有货吗"]  # the answer it gave then
+
+
+def test_when_rasas_tracker_cannot_be_read_the_sweep_asks_the_bot_again(desk):
+    store, rasa, _, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    message = abandoned(store, chat)
+    run(rasa.send(chat.id, message.text, "tb_lily", message.client_id))
+    rasa.tracker_unreadable = True
+
+    assert run(service.recover_unanswered(now=message.created_at + service_module.ABANDONED_AFTER + 1)) == 1
+    assert len(rasa.sent) == 2
+    assert texts(store, chat.id) == ["这款有货吗", "亲,收到:这款有货吗"]
+
+
+def test_on_postgresql_the_sweep_stores_the_answer_under_the_id_its_line_kept():
+    """The dead desk may have shown the answer with that id: the buyer's widget then has it once."""
+    url = fresh_pg_database("shopbot_desk_service_sweep_kept_id")
+    store, writes, hub, rasa = DeskStore(url), AsyncpgWrites(url), LocalHub(), StandInRasa()
+    service = DeskService(store, rasa, hub, Triggers.from_settings({}), [REPHRASE],
+                          agents_online=lambda: 1, writes=writes)
+
+    async def scenario():
+        await writes.start()
+        chat = store.create_conversation("tb_lily")
+        line, _ = await writes.add_buyer_message(chat.id, "这款有货吗", "c1")
+        await rasa.send(chat.id, line.text, "tb_lily", "c1")  # then the desk died, the answer shown, not stored
+        widget = hub.subscribe(conversation_channel(chat.id))
+        answered = await service.recover_unanswered(now=line.created_at + service_module.ABANDONED_AFTER + 1)
+        await writes.close()
+        delivered = [widget.get_nowait() for _ in range(widget.qsize())]
+        return chat, line, answered, [e["message"]["id"] for e in delivered if e["type"] == "message"]
+
+    chat, line, answered, delivered_ids = run(scenario())
+    assert answered == 1 and len(rasa.sent) == 1
+    assert [(m.id, m.sender) for m in store.transcript(chat.id)] == [(line.id, "buyer"), (line.reply_id, "bot")]
+    assert delivered_ids == [line.reply_id]
+    store.engine.dispose()
 
 
 def test_two_desks_sweeping_together_answer_an_abandoned_message_once(desk):
@@ -340,9 +413,9 @@ def _asked_before_stored(store, rasa):
     seen = []
     answer = rasa.send
 
-    async def send(conversation_id, text, account):
+    async def send(conversation_id, text, account, line=None):
         seen.append([m.text for m in store.transcript(conversation_id) if m.sender == "buyer"].count(text) == 0)
-        return await answer(conversation_id, text, account)
+        return await answer(conversation_id, text, account, line)
 
     rasa.send = send
     return seen

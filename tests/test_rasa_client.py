@@ -5,7 +5,7 @@ import pytest
 from aiohttp import web
 
 from shopbot.cluster import free_port
-from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
+from shopbot.desk.rasa_client import RasaClient, RasaUnavailable, replies_to_line
 
 REPLY = [{"recipient_id": "c1", "text": "亲,有货的哦"}]
 
@@ -214,3 +214,41 @@ def test_pause_and_resume_ask_rasa_to_send_no_events_back():
 
     asyncio.run(scenario())
     assert asked == [("c1", "NONE", "pause"), ("c1", "NONE", "resume")]
+
+
+def test_rasa_keeps_each_lines_answer_where_a_sweep_finds_it_again(rasa_url):
+    """A desk that died before storing the bot's answer leaves it in Rasa's tracker, under the line's name."""
+    async def scenario():
+        client = RasaClient(rasa_url)
+        try:
+            first = await client.send("kept-answer", "这个芒果干还有货吗", "tb_lily", line="w-1")
+            second = await client.send("kept-answer", "保质期多久", "tb_lily", line="w-2")
+            return (first, second, await client.kept_answer("kept-answer", "w-1"),
+                    await client.kept_answer("kept-answer", "w-2"), await client.kept_answer("kept-answer", "w-3"),
+                    await client.kept_answer("never-talked", "w-1"))
+        finally:
+            await client.close()
+
+    first, second, kept_first, kept_second, never_sent, no_chat = asyncio.run(scenario())
+    assert first and second
+    assert kept_first == [{k: v for k, v in reply.items() if k != "recipient_id"} for reply in first]
+    assert kept_second == [{k: v for k, v in reply.items() if k != "recipient_id"} for reply in second]
+    assert never_sent is None and no_chat is None  # Rasa never finished it: the sweep asks again
+
+
+def test_a_lines_replies_end_at_the_next_user_turn_and_keep_buttons_and_handoffs():
+    handoff = {"handoff": {"reason": "complaint", "priority": "high"}}
+    events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "在吗", "metadata": {"desk_line": "w-1"}},
+        {"event": "bot", "text": "亲,在的哦", "data": {"buttons": [{"title": "查物流"}], "image": None}},
+        {"event": "slot", "name": "x", "value": 1},
+        {"event": "user", "text": "你们太差了", "metadata": {"desk_line": "w-2", "account": "tb_lily"}},
+        {"event": "bot", "text": "亲,非常抱歉", "data": {}},
+        {"event": "bot", "text": None, "data": {"custom": handoff}},
+        {"event": "user", "text": "人呢", "metadata": {}},
+    ]
+    assert replies_to_line(events, "w-1") == [{"text": "亲,在的哦", "buttons": [{"title": "查物流"}]}]
+    assert replies_to_line(events, "w-2") == [{"text": "亲,非常抱歉"}, {"custom": handoff}]
+    assert replies_to_line(events, "w-9") is None
+    assert replies_to_line([{"event": "user", "metadata": {"desk_line": "w-1"}}], "w-1") == []  # said nothing

@@ -27,6 +27,37 @@ RETRYABLE_STATUSES = {502, 503, 504}
 TRACKER_UNREAD = {"include_events": "NONE"}
 
 
+# The metadata key of the desk's name for a buyer's line, in Rasa's tracker.
+LINE_KEY = "desk_line"
+
+
+def replies_to_line(events: List[Any], line: str) -> Optional[List[Dict[str, Any]]]:
+    """The bot's replies after the last user turn named `line`, as the REST channel gives them.
+
+    None if no user turn carries that name: Rasa never finished that message.
+    """
+    found = None
+    for position, event in enumerate(events):
+        if (isinstance(event, dict) and event.get("event") == "user"
+                and isinstance(event.get("metadata"), dict) and event["metadata"].get(LINE_KEY) == line):
+            found = position
+    if found is None:
+        return None
+    replies = []
+    for event in events[found + 1:]:
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            reply = {"text": event.get("text")} if event.get("text") else {}
+            reply.update({key: data[key] for key in ("buttons", "image", "custom") if data.get(key)})
+            if reply:
+                replies.append(reply)
+    return replies
+
+
 class RasaUnavailable(RuntimeError):
     """Rasa did not answer (down, restarting, or too slow)."""
 
@@ -74,14 +105,18 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def send(self, conversation_id: str, text: str, account: Optional[str]) -> List[Dict[str, Any]]:
+    async def send(self, conversation_id: str, text: str, account: Optional[str],
+                   line: Optional[str] = None) -> List[Dict[str, Any]]:
         """The bot's replies; a replica dying or a store blinking is retried a few times.
 
         A timeout is not retried: Rasa may still be working on the message, and a
-        second copy would be processed twice.
+        second copy would be processed twice. `line`: the desk's name for the buyer's
+        line (the widget's client id), kept with it in Rasa's tracker for `kept_answer`.
         """
         body: Dict[str, Any] = {"sender": conversation_id, "message": text}
         body["metadata"] = {"account": account} if account else {}
+        if line:
+            body["metadata"][LINE_KEY] = line
         for delay in self.retry_delays + (None,):
             try:
                 return _messages(await self._post("/webhooks/rest/webhook", body))
@@ -90,6 +125,20 @@ class RasaClient:
                     raise
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+    async def kept_answer(self, conversation_id: str, line: str) -> Optional[List[Dict[str, Any]]]:
+        """The replies Rasa already gave to `line`, from its tracker; None if it never processed it.
+
+        A desk that died after Rasa answered, before the answer was stored, leaves the
+        answer in Rasa's tracker only. Taken from there, the line is not processed a
+        second time (two user turns, two answers). Rasa saves a message's turn only
+        once it has answered it, so a line found there has all its replies.
+        """
+        tracker = await self._get(f"/conversations/{conversation_id}/tracker", {"include_events": "AFTER_RESTART"})
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        if not isinstance(events, list):
+            raise RasaUnavailable(f"Rasa's tracker is not a tracker: {str(tracker)[:80]}")
+        return replies_to_line(events, line)
 
     async def pause(self, conversation_id: str) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}], TRACKER_UNREAD)
@@ -104,26 +153,30 @@ class RasaClient:
         now = time.monotonic()
         return sorted(rotated, key=lambda url: (self._refused_until.get(url, 0.0) > now, self._in_flight[url]))
 
-    async def _post(self, path: str, body: Any, params: Optional[Dict[str, str]] = None) -> Any:
+    async def _get(self, path: str, params: Dict[str, str]) -> Any:
+        return await self._post(path, None, params, method="get")
+
+    async def _post(self, path: str, body: Any, params: Optional[Dict[str, str]] = None, method: str = "post") -> Any:
         refusals = []
         for base_url in self._in_turn():
             try:
-                return await self._post_to(base_url, path, body, params or {})
+                return await self._post_to(base_url, path, body, params or {}, method)
             except _Refused as error:
                 self._refused_until[base_url] = time.monotonic() + self.refused_seconds
                 refusals.append(str(error))
         raise RasaUnavailable(f"Rasa is not reachable: {'; '.join(refusals)}", retryable=True)
 
-    async def _post_to(self, base_url: str, path: str, body: Any, params: Dict[str, str]) -> Any:
+    async def _post_to(self, base_url: str, path: str, body: Any, params: Dict[str, str], method: str) -> Any:
         self._in_flight[base_url] += 1
         try:
-            return await self._post_once(base_url, path, body, params)
+            return await self._post_once(base_url, path, body, params, method)
         finally:
             self._in_flight[base_url] -= 1
 
-    async def _post_once(self, base_url: str, path: str, body: Any, params: Dict[str, str]) -> Any:
+    async def _post_once(self, base_url: str, path: str, body: Any, params: Dict[str, str], method: str) -> Any:
         try:
-            async with self._client().post(base_url + path, json=body, params={**params, **self.params}) as response:
+            async with self._client().request(method, base_url + path, json=body,
+                                              params={**params, **self.params}) as response:
                 if response.status >= 400:
                     raise RasaUnavailable(f"Rasa answered {response.status} on {path}",
                                           retryable=response.status in RETRYABLE_STATUSES)

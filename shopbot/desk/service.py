@@ -149,7 +149,7 @@ class DeskService:
             # the bot's. A resend is stored first, so a line already answered never reaches
             # Rasa twice; a chat that changed hands since its last line, elsewhere, costs
             # one question to a paused Rasa, whose answer is dropped.
-            early = self._ask_bot(conversation.id, text, conversation.account)
+            early = self._ask_bot(conversation.id, text, conversation.account, client_id)
         try:
             message, state = await self.writes.add_buyer_message(conversation.id, text, client_id)
         except BaseException:
@@ -169,7 +169,7 @@ class DeskService:
             # handoff, in that round trip to Redis rather than one of its own: consoles
             # elsewhere see a bot chat's line up to TYPING_AFTER later.
             self.stage_times.record("store_line", stored - arrived)
-            answer = early or self._ask_bot(conversation.id, text, conversation.account)
+            answer = early or self._ask_bot(conversation.id, text, conversation.account, client_id)
             held = self._message_events(message)
             await self.hub.publish_here(held)
         else:
@@ -186,7 +186,7 @@ class DeskService:
                 await self.hand_off(conversation, trigger.reason, trigger.priority,
                                     {"last_message": text, "account": conversation.account}, pause_rasa=True)
                 return message
-            answer = early or self._ask_bot(conversation.id, text, conversation.account)  # reopened: asked once
+            answer = early or self._ask_bot(conversation.id, text, conversation.account, client_id)  # reopened: asked once
         replies, typing_shown, held = await self._wait_for_bot(conversation.id, answer, held)
         answered = time.perf_counter()
         shown = await self._answer(conversation, text, replies, typing_shown, held, reply_id=message.reply_id)
@@ -205,8 +205,8 @@ class DeskService:
         never resends it, and nobody answers. Every desk runs this every
         RECOVER_EVERY seconds: a message still the last word of a bot chat after
         ABANDONED_AFTER (longer than any live desk takes to answer or hand off) is
-        asked of the bot again, by exactly one desk. Rasa may have processed it once
-        already, just before the desk died; answering twice then is the lesser harm.
+        answered by exactly one desk: with what Rasa already answered to it, if the
+        dead desk got that far (see _kept_answer), else by asking the bot again.
         Returns how many it answered.
         """
         now = time.time() if now is None else now
@@ -225,18 +225,37 @@ class DeskService:
                 continue  # another desk took it
             logger.warning("answering message %s of %s: its desk stopped before the bot answered",
                            message.id, conversation.id)
-            answer = self._ask_bot(conversation.id, message.text, conversation.account)
-            replies, typing_shown, _ = await self._wait_for_bot(conversation.id, answer)
-            await self._answer(conversation, message.text, replies, typing_shown)
+            replies, typing_shown = await self._kept_answer(message), False
+            if replies is None:
+                answer = self._ask_bot(conversation.id, message.text, conversation.account, message.client_id)
+                replies, typing_shown, _ = await self._wait_for_bot(conversation.id, answer)
+            await self._answer(conversation, message.text, replies, typing_shown, reply_id=message.reply_id)
             answered += 1
         return answered
 
-    def _ask_bot(self, conversation_id: str, text: str, account: Optional[str]) -> "asyncio.Future":
+    async def _kept_answer(self, message: Message) -> Optional[List[Dict[str, Any]]]:
+        """What Rasa already answered to this line, if a desk died before storing it; else None.
+
+        Then the line is not processed twice, and the answer is stored under the id
+        its line kept for it (PostgreSQL): a buyer whose widget showed it before the
+        desk died sees it once. A line that cannot be found again (no client id, or
+        Rasa's tracker unreadable) is asked again, as before.
+        """
+        if not message.client_id:
+            return None
+        try:
+            return await self.rasa.kept_answer(message.conversation_id, message.client_id)
+        except RasaUnavailable as error:
+            logger.warning("could not read Rasa's tracker of %s: %s", message.conversation_id, error)
+            return None
+
+    def _ask_bot(self, conversation_id: str, text: str, account: Optional[str],
+                 line: Optional[str] = None) -> "asyncio.Future":
         """Rasa's replies, or None when it cannot answer (already under way when returned)."""
         async def ask() -> Optional[List[Dict[str, Any]]]:
             asked = time.perf_counter()
             try:
-                return await self.rasa.send(conversation_id, text, account)
+                return await self.rasa.send(conversation_id, text, account, line)
             except RasaUnavailable as error:
                 logger.warning("Rasa unavailable for %s: %s", conversation_id, error)
                 return None
