@@ -154,26 +154,29 @@ class RasaClient:
         return sorted(rotated, key=lambda url: (self._refused_until.get(url, 0.0) > now, self._in_flight[url]))
 
     async def _get(self, path: str, params: Dict[str, str]) -> Any:
-        return await self._post(path, None, params, method="get")
+        return await self._request("get", path, None, params)
 
-    async def _post(self, path: str, body: Any, params: Optional[Dict[str, str]] = None, method: str = "post") -> Any:
+    async def _post(self, path: str, body: Any, params: Optional[Dict[str, str]] = None) -> Any:
+        return await self._request("post", path, body, params)
+
+    async def _request(self, method: str, path: str, body: Any, params: Optional[Dict[str, str]]) -> Any:
         refusals = []
         for base_url in self._in_turn():
             try:
-                return await self._post_to(base_url, path, body, params or {}, method)
+                return await self._request_to(base_url, method, path, body, params or {})
             except _Refused as error:
                 self._refused_until[base_url] = time.monotonic() + self.refused_seconds
                 refusals.append(str(error))
         raise RasaUnavailable(f"Rasa is not reachable: {'; '.join(refusals)}", retryable=True)
 
-    async def _post_to(self, base_url: str, path: str, body: Any, params: Dict[str, str], method: str) -> Any:
+    async def _request_to(self, base_url: str, method: str, path: str, body: Any, params: Dict[str, str]) -> Any:
         self._in_flight[base_url] += 1
         try:
-            return await self._post_once(base_url, path, body, params, method)
+            return await self._request_once(base_url, method, path, body, params)
         finally:
             self._in_flight[base_url] -= 1
 
-    async def _post_once(self, base_url: str, path: str, body: Any, params: Dict[str, str], method: str) -> Any:
+    async def _request_once(self, base_url: str, method: str, path: str, body: Any, params: Dict[str, str]) -> Any:
         try:
             async with self._client().request(method, base_url + path, json=body,
                                               params={**params, **self.params}) as response:

@@ -141,16 +141,17 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
 
     Two desks starting together on an old database both try; the loser finds it done.
     """
+    def present(table: sa.Table) -> set:
+        return {column["name"] for column in sa.inspect(engine).get_columns(table.name)}
+
     for table in (messages,):
-        for column in table.columns:
-            if column.name in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
-                continue
-            kind = column.type.compile(engine.dialect)
+        for column in [c for c in table.columns if c.name not in present(table)]:
             try:
                 with engine.begin() as conn:
-                    conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}'))
+                    conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
+                                         f"{column.type.compile(engine.dialect)}"))
             except sa.exc.DBAPIError:
-                if column.name not in {c["name"] for c in sa.inspect(engine).get_columns(table.name)}:
+                if column.name not in present(table):
                     raise
 
 
