@@ -145,7 +145,8 @@ def _add_missing_columns(engine: sa.engine.Engine) -> None:
         return {column["name"] for column in sa.inspect(engine).get_columns(table.name)}
 
     for table in (messages,):
-        for column in [c for c in table.columns if c.name not in present(table)]:
+        there = present(table)
+        for column in [column for column in table.columns if column.name not in there]:
             try:
                 with engine.begin() as conn:
                     conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} "
