@@ -120,7 +120,7 @@ class AsyncpgWrites:
         # write-ahead log is one the Rasa replicas' own commits (the tracker store, same
         # server) may queue behind, on every message. An answer is also kept, durably, in
         # Rasa's tracker; what an operating-system crash can cost is the transcript's copy
-        # of the last fraction of a second of answers (the sweep answers those lines again).
+        # of the last fraction of a second of answers (the sweep stores them again from there).
         self._shown_pool = await asyncpg.create_pool(self.dsn, min_size=0, max_size=self.pool_size,
                                                      reset=_keep_session,
                                                      server_settings={"synchronous_commit": "off"})

@@ -186,7 +186,8 @@ class DeskService:
                 await self.hand_off(conversation, trigger.reason, trigger.priority,
                                     {"last_message": text, "account": conversation.account}, pause_rasa=True)
                 return message
-            answer = early or self._ask_bot(conversation.id, text, conversation.account, client_id)  # reopened: asked once
+            # Reopened: asked once.
+            answer = early or self._ask_bot(conversation.id, text, conversation.account, client_id)
         replies, typing_shown, held = await self._wait_for_bot(conversation.id, answer, held)
         answered = time.perf_counter()
         shown = await self._answer(conversation, text, replies, typing_shown, held, reply_id=message.reply_id)
