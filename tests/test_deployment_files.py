@@ -10,10 +10,14 @@ def compose(project_root):
     return yaml.safe_load((project_root / "docker-compose.yml").read_text(encoding="utf-8"))
 
 
+def rasa_services(project_root):
+    return {name: service for name, service in compose(project_root)["services"].items() if name.startswith("rasa-")}
+
+
 def test_every_variable_rasas_production_endpoints_need_is_set_for_rasa(project_root):
     needed = set(re.findall(r"\$\{([A-Z_]+)\}", (project_root / "endpoints.production.yml").read_text()))
-    rasa_env = set(compose(project_root)["services"]["rasa"]["environment"])
-    assert needed <= rasa_env, needed - rasa_env
+    for name, service in rasa_services(project_root).items():
+        assert needed <= set(service["environment"]), (name, needed - set(service["environment"]))
 
 
 def test_the_desk_gets_every_store_and_peer_it_needs_and_they_parse(project_root):
@@ -22,33 +26,44 @@ def test_the_desk_gets_every_store_and_peer_it_needs_and_they_parse(project_root
         assert key in env, key
     cfg = config.load({k: str(v) for k, v in env.items()})
     assert cfg.desk_db_url.startswith("postgresql://") and cfg.redis_url.startswith("redis://")
-    assert cfg.desk_host == "0.0.0.0" and cfg.rasa_url == "http://rasa:5005"
+    assert cfg.desk_host == "0.0.0.0"
+
+
+def test_the_desks_balance_over_every_rasa_replica_as_run_cluster_does(project_root):
+    """Each Rasa replica is listed for the desks, which send each message to the least busy
+    one and switch every one on a deploy; behind one DNS name they would do neither."""
+    env = compose(project_root)["services"]["desk"]["environment"]
+    cfg = config.load({k: str(v) for k, v in env.items()})
+    assert sorted(cfg.rasa_replica_urls) == sorted(f"http://{name}:5005" for name in rasa_services(project_root))
+    assert cfg.rasa_url in cfg.rasa_replica_urls
+    script = (project_root / "scripts" / "run_cluster.sh").read_text()
+    assert 'RASA_REPLICA_URLS="$RASA_REPLICA_URLS"' in script
 
 
 def test_the_topology_has_two_rasa_and_two_desk_replicas_behind_nginx(project_root):
     services = compose(project_root)["services"]
-    assert services["rasa"]["deploy"]["replicas"] == 2
+    assert len(rasa_services(project_root)) == 2
     assert services["desk"]["deploy"]["replicas"] == 2
     assert {"postgres", "redis", "action-server", "nginx"} <= set(services)
-    assert "endpoints.production.yml" in services["rasa"]["command"]
+    assert all("endpoints.production.yml" in rasa["command"] for rasa in rasa_services(project_root).values())
 
 
 def test_a_process_that_dies_is_restarted_as_run_cluster_does(project_root):
     services = compose(project_root)["services"]
-    for name in ("rasa", "action-server", "desk", "nginx"):
+    for name in ("rasa-1", "rasa-2", "action-server", "desk", "nginx"):
         assert services[name].get("restart") == "unless-stopped", name
     # A killed replica's conversation lock must expire before the desk gives up on Rasa (20 s).
-    assert int(services["rasa"]["environment"]["TICKET_LOCK_LIFETIME"]) < 20
+    assert all(int(rasa["environment"]["TICKET_LOCK_LIFETIME"]) < 20 for rasa in rasa_services(project_root).values())
     script = (project_root / "scripts" / "run_cluster.sh").read_text()
     assert "TICKET_LOCK_LIFETIME:-10" in script
 
 
 def test_a_trainers_deploy_reaches_the_rasa_containers_and_outlives_a_restart(project_root):
     services = compose(project_root)["services"]
-    assert "models:/app/models" in services["rasa"]["volumes"]
+    assert all("models:/app/models" in rasa["volumes"] for rasa in rasa_services(project_root).values())
     assert "models:/app/models" in services["desk"]["volumes"]  # the desk trains; Rasa loads the file
     assert "nlu-data:/app/data/nlu" in services["desk"]["volumes"]  # labels outlive the container
     # The newest model in the folder: models/live.tar.gz after a deploy.
-    assert "--model models " in services["rasa"]["command"]
+    assert all("--model models " in rasa["command"] for rasa in rasa_services(project_root).values())
     script = (project_root / "scripts" / "run_cluster.sh").read_text()
     assert "--model models " in script

@@ -129,7 +129,7 @@ def test_rollback_returns_every_replica_to_the_model_before(models, replicas):
 
 
 def test_a_service_name_with_two_addresses_is_deployed_to_both(models, monkeypatch):
-    """Compose's `rasa` resolves to every replica; the deploy must reach each one."""
+    """A replicated service's name (compose's `deploy: replicas`) resolves to every replica; the deploy reaches each."""
     port = free_port()
     # All of 127/8 is this machine: two replicas on one port, as two containers would be.
     both = [Replica(models / "shopbot.tar.gz", address=a, port=port) for a in ("127.0.0.1", "127.0.0.2")]
