@@ -76,15 +76,17 @@ def main() -> int:
     store = DeskStore(args.db_url)  # creates the desk's tables and indexes
     now = time.time()
     rows = fill(store, args.rate, now)
-    until = now - service.ABANDONED_AFTER
-    first = timed(store, (now - service.RECOVER_WITHIN, until), args.repeats)
-    later_window = service.RECOVER_EVERY + service.SWEEP_OVERLAP
-    later = timed(store, (until - later_window, until), args.repeats)
+    # As DeskService.recover_unanswered reads: up to ORPHANED_AFTER ago (lines of desks that died),
+    # from RECOVER_WITHIN ago the first time, later from SWEEP_OVERLAP before the last sweep's ABANDONED_AFTER.
+    newest = now - service.ORPHANED_AFTER
+    first_window = (now - service.RECOVER_WITHIN, newest)
+    later_window = (now - service.RECOVER_EVERY - service.ABANDONED_AFTER - service.SWEEP_OVERLAP, newest)
+    first = timed(store, first_window, args.repeats)
+    later = timed(store, later_window, args.repeats)
     per_minute = 60 / service.RECOVER_EVERY
     print(f"{rows} messages of the last {service.RECOVER_WITHIN:.0f} s ({args.rate:g} buyer lines/s, each answered)")
-    print(f"first sweep of a desk ({service.RECOVER_WITHIN - service.ABANDONED_AFTER:.0f} s of messages): "
-          f"{first:.1f} ms")
-    print(f"each later sweep ({later_window:.0f} s of messages): {later:.1f} ms")
+    print(f"first sweep of a desk ({first_window[1] - first_window[0]:.0f} s of messages): {first:.1f} ms")
+    print(f"each later sweep ({later_window[1] - later_window[0]:.0f} s of messages): {later:.1f} ms")
     print(f"first / later = {first / later:.1f}; a desk sweeps {per_minute:.0f} times a minute: "
           f"{per_minute * first:.0f} ms of queries a minute reading the whole window, {per_minute * later:.0f} ms reading only what is new")
     store.engine.dispose()

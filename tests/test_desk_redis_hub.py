@@ -170,3 +170,36 @@ def test_an_answer_shown_here_before_it_is_stored_reaches_every_socket_once():
             await second.stop()
 
     asyncio.run(scenario())
+
+
+def test_every_replica_knows_which_desks_are_running_and_a_killed_one_drops_out():
+    async def scenario():
+        first, second = await _two_replicas()
+        try:
+            while_running = await second.desks_alive(["desk-1", "desk-2", "desk-that-never-ran"])
+            await first.stop()  # as killed: its key is no longer renewed
+            await asyncio.sleep(RedisHub.ALIVE_TTL + 0.5)
+            after = await second.desks_alive(["desk-1", "desk-2"])
+        finally:
+            await second.stop()
+        return while_running, after
+
+    RedisHub.ALIVE_TTL = 1  # a killed desk drops out in 1 s instead of 10
+    try:
+        while_running, after = asyncio.run(scenario())
+    finally:
+        RedisHub.ALIVE_TTL = 10
+    assert while_running == {"desk-1", "desk-2"}
+    assert after == {"desk-2"}
+
+
+def test_when_redis_cannot_tell_every_desk_counts_as_running():
+    """Then a sweep waits the whole minute for a line rather than answer one a live desk is answering."""
+    async def scenario():
+        hub = RedisHub("redis://127.0.0.1:1/0", "desk-1")  # nothing listens there
+        try:
+            return await hub.desks_alive(["desk-1", "desk-2"])
+        finally:
+            await hub.stop()
+
+    assert asyncio.run(scenario()) == {"desk-1", "desk-2"}

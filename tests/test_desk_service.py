@@ -248,6 +248,41 @@ def test_a_message_a_live_desk_may_still_be_answering_is_left_alone(desk):
     assert rasa.sent == [(chat.id, "这款有货吗", "tb_lily")]
 
 
+def line_of_desk(store, chat, desk_name, text="这款有货吗"):
+    """A buyer's line stored and acknowledged by `desk_name`, which then stopped before the bot answered."""
+    message, _ = store.add_buyer_message(chat.id, text, f"c-{desk_name}", desk_name)
+    return message
+
+
+def test_a_line_whose_desk_has_stopped_is_answered_well_before_the_minute(desk):
+    store, rasa, hub, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    message = line_of_desk(store, chat, "desk-killed-at-8001")  # not this desk, and not running
+
+    assert run(service.recover_unanswered(now=message.created_at + 10)) == 0  # Rasa may still be on it
+    assert run(service.recover_unanswered(now=message.created_at + service_module.ORPHANED_AFTER + 1)) == 1
+    assert rasa.sent == [(chat.id, "这款有货吗", "tb_lily")]
+    assert texts(store, chat.id) == ["这款有货吗", "亲,收到:这款有货吗"]
+
+
+def test_a_line_whose_desk_is_still_running_waits_the_whole_minute(desk):
+    """A running desk may be waiting out a slow Rasa or a PostgreSQL restart: answering it too would be twice."""
+    store, rasa, hub, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    message = line_of_desk(store, chat, hub.replica)
+
+    assert run(service.recover_unanswered(now=message.created_at + service_module.ORPHANED_AFTER + 1)) == 0
+    assert rasa.sent == []
+    assert run(service.recover_unanswered(now=message.created_at + service_module.ABANDONED_AFTER + 1)) == 1
+
+
+def test_the_desk_names_itself_on_each_buyers_line(desk):
+    store, _, hub, service, _ = desk
+    chat = store.create_conversation("tb_lily")
+    run(service.buyer_message(chat, "这款有货吗", "c1", first_send=True))
+    assert [m.desk for m in store.transcript(chat.id) if m.sender == "buyer"] == [hub.replica]
+
+
 def test_more_abandoned_messages_than_one_sweep_takes_are_all_answered_by_the_next_ones(desk):
     store, rasa, _, service, _ = desk
     chats = [store.create_conversation("tb_lily") for _ in range(service_module.UNANSWERED_AT_ONCE + 5)]
@@ -269,10 +304,11 @@ def test_after_its_first_sweep_a_desk_reads_only_what_came_since_the_last(desk):
     for round_ in range(4):
         run(service.recover_unanswered(now=start + service_module.RECOVER_EVERY * round_))
 
-    assert windows[0][1] - windows[0][0] == pytest.approx(service_module.RECOVER_WITHIN - service_module.ABANDONED_AFTER)
+    assert windows[0][1] - windows[0][0] == pytest.approx(service_module.RECOVER_WITHIN - service_module.ORPHANED_AFTER)
     for (_, until_before), (since, until) in zip(windows, windows[1:]):
         assert since <= until_before  # nothing falls between two sweeps
-        assert until - since <= service_module.RECOVER_EVERY + service_module.SWEEP_OVERLAP
+        assert until - since <= (service_module.RECOVER_EVERY + service_module.SWEEP_OVERLAP
+                                 + service_module.ABANDONED_AFTER - service_module.ORPHANED_AFTER)
 
 
 def test_a_chat_waiting_for_an_agent_is_not_answered_by_the_bot(desk):
@@ -363,10 +399,10 @@ def test_one_buyers_slow_write_does_not_hold_up_another_buyers_answer(desk):
     slow_chat, quick_chat = store.create_conversation("tb_lily"), store.create_conversation("tb_mike")
     store_buyer_message = store.add_buyer_message
 
-    def slow_for_one_chat(conversation_id, text, client_id):
+    def slow_for_one_chat(conversation_id, text, client_id, desk=None):
         if conversation_id == slow_chat.id:
             time.sleep(0.5)  # a commit stuck behind a busy disk
-        return store_buyer_message(conversation_id, text, client_id)
+        return store_buyer_message(conversation_id, text, client_id, desk)
 
     store.add_buyer_message = slow_for_one_chat
 
@@ -424,9 +460,9 @@ def _asked_before_stored(store, rasa):
 def _slow_line_writes(store, seconds):
     store_buyer_message = store.add_buyer_message
 
-    def slow(conversation_id, text, client_id):
+    def slow(conversation_id, text, client_id, desk=None):
         time.sleep(seconds)  # PostgreSQL slow to commit
-        return store_buyer_message(conversation_id, text, client_id)
+        return store_buyer_message(conversation_id, text, client_id, desk)
 
     store.add_buyer_message = slow
 
@@ -493,7 +529,7 @@ def test_a_line_the_store_could_not_keep_gets_no_answer_and_the_widget_resends_i
     store, rasa, _, service, _ = desk
     chat = store.create_conversation("tb_lily")
 
-    def down(conversation_id, text, client_id):
+    def down(conversation_id, text, client_id, desk=None):
         raise ConnectionError("PostgreSQL is gone")
 
     keep = store.add_buyer_message

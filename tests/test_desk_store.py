@@ -92,14 +92,14 @@ def test_two_agents_claiming_one_chat_at_once_exactly_one_wins(db_url):
     assert store.conversation(chat.id).agent == winners[0]
 
 
-def test_a_desk_database_from_before_the_kept_reply_id_is_upgraded_and_keeps_its_messages(db_url):
+def test_a_desk_database_from_before_the_kept_reply_id_and_desk_is_upgraded_and_keeps_its_messages(db_url):
     """A shop upgrading the desk keeps its transcripts; the new column is added, not the table replaced."""
     import sqlalchemy as sa
 
     from shopbot.desk.store import messages
 
-    before = sa.MetaData()  # desk_messages as desks before this column created it
-    sa.Table(messages.name, before, *[c.copy() for c in messages.columns if c.name != "reply_id"],
+    before = sa.MetaData()  # desk_messages as desks before these columns created it
+    sa.Table(messages.name, before, *[c.copy() for c in messages.columns if c.name not in ("reply_id", "desk")],
              sa.UniqueConstraint("conversation_id", "client_id", name="uq_desk_message_client_id"))
     engine = sa.create_engine(db_url)
     before.create_all(engine)
@@ -109,12 +109,12 @@ def test_a_desk_database_from_before_the_kept_reply_id_is_upgraded_and_keeps_its
     engine.dispose()
 
     store = DeskStore(db_url)
-    DeskStore(db_url)  # a second desk starting on it finds the column there
+    DeskStore(db_url)  # a second desk starting on it finds the columns there
     old = store.transcript("c-old")
-    assert [(m.text, m.client_id, m.reply_id) for m in old] == [("还有货吗", "x1", None)]
+    assert [(m.text, m.client_id, m.reply_id, m.desk) for m in old] == [("还有货吗", "x1", None, None)]
     chat = store.create_conversation("tb_lily")
-    store.add_buyer_message(chat.id, "在吗", "c-1")
-    assert [m.text for m in store.transcript(chat.id)] == ["在吗"]
+    store.add_buyer_message(chat.id, "在吗", "c-1", "desk-8001")
+    assert [(m.text, m.desk) for m in store.transcript(chat.id)] == [("在吗", "desk-8001")]
     store.engine.dispose()
 
 

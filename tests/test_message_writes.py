@@ -68,13 +68,14 @@ async def test_a_new_chat_comes_back_as_stored_for_a_buyer_and_for_a_visitor(sto
 async def test_a_buyer_line_comes_back_stored_with_the_state_that_decides_who_answers(store_and_writes):
     store, writes = store_and_writes
     chat = store.create_conversation("tb_lily")
-    line, state = await writes.add_buyer_message(chat.id, "这个芒果干还有货吗", "c-1")
+    line, state = await writes.add_buyer_message(chat.id, "这个芒果干还有货吗", "c-1", desk="desk-8001")
     assert state == states.BOT and not line.duplicate
     store.transition(chat.id, "handoff", reason="complaint", priority="high", summary={})
-    second, state = await writes.add_buyer_message(chat.id, "人呢", "c-2")
+    second, state = await writes.add_buyer_message(chat.id, "人呢", "c-2", desk="desk-8002")
     assert state == states.WAITING and second.id > line.id
-    assert [(m.id, m.sender, m.text, m.client_id) for m in store.transcript(chat.id)] == [
-        (line.id, "buyer", "这个芒果干还有货吗", "c-1"), (second.id, "buyer", "人呢", "c-2")]
+    # Each line names the desk that took it: a sweep can tell when that desk has died.
+    assert [(m.id, m.sender, m.text, m.client_id, m.desk) for m in store.transcript(chat.id)] == [
+        (line.id, "buyer", "这个芒果干还有货吗", "c-1", "desk-8001"), (second.id, "buyer", "人呢", "c-2", "desk-8002")]
 
 
 async def test_a_resent_line_is_stored_once_and_comes_back_as_the_stored_one(store_and_writes):

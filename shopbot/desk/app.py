@@ -98,12 +98,10 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
         from shopbot.shop.store import ShopStore
 
         if app_.ctx.hub is None:
-            if cfg.redis_url:
-                # Unique per process: replicas in containers share one host:port.
-                replica = f"{socket.gethostname()}:{cfg.desk_port}:{secrets.token_hex(4)}"
-                app_.ctx.hub = RedisHub(cfg.redis_url, replica=replica)
-            else:
-                app_.ctx.hub = LocalHub()
+            # Unique per process: replicas in containers share one host:port, and a desk
+            # restarted on the same port must not pass for the one that was killed.
+            replica = f"{socket.gethostname()}:{cfg.desk_port}:{secrets.token_hex(4)}"
+            app_.ctx.hub = RedisHub(cfg.redis_url, replica=replica) if cfg.redis_url else LocalHub(replica)
         await app_.ctx.hub.start()
         store = DeskStore(cfg.desk_db_url)
         app_.ctx.writes = message_writes_for(store, cfg.desk_db_url)

@@ -9,9 +9,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
+import secrets
 import time
 from collections import defaultdict
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
+
+logger = logging.getLogger(__name__)
 
 AGENTS = "agents"
 
@@ -21,7 +25,9 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 class LocalHub:
-    def __init__(self) -> None:
+    def __init__(self, replica: str = "") -> None:
+        # This desk's name among the replicas; alone, it is the only desk alive.
+        self.replica = replica or f"local:{secrets.token_hex(4)}"
         # Each socket's queue with the number of its subscription, in the order they came:
         # what was shown here before it is stored can later reach the sockets that came since.
         self._subscribers: Dict[str, Dict[asyncio.Queue, int]] = defaultdict(dict)
@@ -57,6 +63,10 @@ class LocalHub:
 
     def has_subscribers(self, channel: str) -> bool:
         return bool(self._subscribers.get(channel))
+
+    async def desks_alive(self, replicas: Iterable[str]) -> Set[str]:
+        """Of these desk replicas, those still running: here, only this one."""
+        return {replica for replica in replicas if replica == self.replica}
 
     async def claim_once(self, key: str, seconds: float) -> bool:
         """True for the first caller only, for `seconds` (one desk: this process decides)."""
@@ -112,6 +122,9 @@ class RedisHub:
     EVENTS = "events"  # the one Redis channel (after PREFIX) the replicas share
     PRESENCE = "shopbot:desk:agents-online"
     PRESENCE_TTL = 30.0
+    # A running desk renews its key (after PREFIX: alive:<replica>) every ALIVE_TTL / 3 s;
+    # a killed one's is gone ALIVE_TTL s later.
+    ALIVE_TTL = 10
 
     def __init__(self, url: str, replica: str):
         import redis.asyncio as redis_asyncio
@@ -124,7 +137,8 @@ class RedisHub:
         self._tasks: list = []
 
     async def start(self) -> None:
-        self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._presence_loop())]
+        self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._presence_loop()),
+                       asyncio.ensure_future(self._alive_loop())]
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -223,3 +237,29 @@ class RedisHub:
         while True:
             await self._refresh_presence()
             await asyncio.sleep(self.PRESENCE_TTL / 3)
+
+    # -- which desk replicas are running ---------------------------------------------------
+    async def _alive_loop(self) -> None:
+        while True:
+            try:
+                await self.redis.set(f"{self.PREFIX}alive:{self.replica}", "1", ex=self.ALIVE_TTL)
+            except Exception as error:  # Redis restarting: the next beat renews it
+                logger.warning("could not tell Redis this desk is running: %r", error)
+            await asyncio.sleep(self.ALIVE_TTL / 3)
+
+    async def desks_alive(self, replicas: Iterable[str]) -> Set[str]:
+        """Of these desk replicas, those still running (or all of them, if Redis cannot tell).
+
+        Counting a dead desk as alive only makes a sweep wait longer for its lines;
+        the other way round, two desks would answer one line.
+        """
+        replicas = list(replicas)
+        try:
+            pipe = self.redis.pipeline()
+            for replica in replicas:
+                pipe.exists(f"{self.PREFIX}alive:{replica}")
+            found = await pipe.execute()
+        except Exception as error:
+            logger.warning("could not read which desks are running: %r", error)
+            return set(replicas)
+        return {replica for replica, there in zip(replicas, found) if there}

@@ -41,8 +41,8 @@ DROPPED = (OSError, asyncio.TimeoutError, asyncpg.PostgresConnectionError, async
 # the line, so the answer sorts after it. An id taken and never used is a gap, as after any
 # rolled-back insert.
 INSERT_BUYER = """
-    INSERT INTO desk_messages (id, reply_id, conversation_id, sender, text, client_id, created_at)
-    SELECT least(a, b), greatest(a, b), $1, 'buyer', $2, $3, $4
+    INSERT INTO desk_messages (id, reply_id, conversation_id, sender, text, client_id, created_at, desk)
+    SELECT least(a, b), greatest(a, b), $1, 'buyer', $2, $3, $4, $5
     FROM (SELECT nextval(pg_get_serial_sequence('desk_messages', 'id')) AS a,
                  nextval(pg_get_serial_sequence('desk_messages', 'id')) AS b) AS ids
     RETURNING id, (SELECT state FROM desk_conversations WHERE id = $1) AS state, reply_id"""
@@ -74,9 +74,9 @@ class ThreadedWrites:
     async def create_conversation(self, account: Optional[str]) -> Conversation:
         return await in_thread(self.store.create_conversation, account)
 
-    async def add_buyer_message(self, conversation_id: str, text: str,
-                                client_id: Optional[str]) -> Tuple[Message, Optional[str]]:
-        return await in_thread(self.store.add_buyer_message, conversation_id, text, client_id)
+    async def add_buyer_message(self, conversation_id: str, text: str, client_id: Optional[str],
+                                desk: Optional[str] = None) -> Tuple[Message, Optional[str]]:
+        return await in_thread(self.store.add_buyer_message, conversation_id, text, client_id, desk)
 
     async def add_message(self, conversation_id: str, sender: str, text: str,
                           payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
@@ -164,16 +164,16 @@ class AsyncpgWrites:
                                         conversation.state, conversation.created_at)
         return conversation
 
-    async def add_buyer_message(self, conversation_id: str, text: str,
-                                client_id: Optional[str]) -> Tuple[Message, Optional[str]]:
+    async def add_buyer_message(self, conversation_id: str, text: str, client_id: Optional[str],
+                                desk: Optional[str] = None) -> Tuple[Message, Optional[str]]:
         now = time.time()
         try:
             row = await self._outlasting_restarts("fetchrow", INSERT_BUYER, conversation_id, text or "",
-                                                  client_id, now)
+                                                  client_id, now, desk)
         except asyncpg.UniqueViolationError:
             return await self._resent(conversation_id, client_id), None
         return (Message(row["id"], conversation_id, "buyer", text or "", None, client_id, None, now,
-                        reply_id=row["reply_id"]), row["state"])
+                        reply_id=row["reply_id"], desk=desk), row["state"])
 
     async def add_message(self, conversation_id: str, sender: str, text: str,
                           payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,

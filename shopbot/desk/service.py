@@ -43,6 +43,9 @@ TYPING_AFTER = 0.3
 # and the store's waits for PostgreSQL (~11 s each); a buyer message left unanswered
 # longer than this was abandoned by a desk that died.
 ABANDONED_AFTER = 60.0
+# A line whose desk is known to have died (no longer alive in the hub) is answered sooner:
+# once Rasa can no longer be working on it for the dead desk (the desk's Rasa timeout, 20 s).
+ORPHANED_AFTER = 25.0
 RECOVER_WITHIN = 10 * 60.0  # older than this, a late bot answer would only confuse (and the sweep reads less)
 RECOVER_EVERY = 15.0
 # Each sweep reads again what the last few read: a sweep that failed, a desk's clock a little behind.
@@ -151,7 +154,8 @@ class DeskService:
             # one question to a paused Rasa, whose answer is dropped.
             early = self._ask_bot(conversation.id, text, conversation.account, client_id)
         try:
-            message, state = await self.writes.add_buyer_message(conversation.id, text, client_id)
+            message, state = await self.writes.add_buyer_message(conversation.id, text, client_id,
+                                                                 desk=self.hub.replica)
         except BaseException:
             _drop(early)  # not stored: the widget resends it, as a resend, and it is asked then
             raise
@@ -205,7 +209,8 @@ class DeskService:
         for Rasa leaves the buyer's message stored and acknowledged, so the widget
         never resends it, and nobody answers. Every desk runs this every
         RECOVER_EVERY seconds: a message still the last word of a bot chat after
-        ABANDONED_AFTER (longer than any live desk takes to answer or hand off) is
+        ABANDONED_AFTER (longer than any live desk takes to answer or hand off), or
+        after ORPHANED_AFTER if the desk that took it is no longer running, is
         answered by exactly one desk: with what Rasa already answered to it, if the
         dead desk got that far (see _kept_answer), else by asking the bot again.
         Returns how many it answered.
@@ -217,9 +222,10 @@ class DeskService:
         since, until = now - RECOVER_WITHIN, now - ABANDONED_AFTER
         if self._swept_until is not None:
             since = max(since, self._swept_until - SWEEP_OVERLAP)
-        found = await in_thread(self.store.unanswered, (since, until), limit=UNANSWERED_AT_ONCE)
+        found = await in_thread(self.store.unanswered, (since, now - ORPHANED_AFTER), limit=UNANSWERED_AT_ONCE)
         if len(found) < UNANSWERED_AT_ONCE:  # else the rest of this window is read again next time
-            self._swept_until = until
+            self._swept_until = until  # lines younger than `until` are read again until they are answered
+        found = await self._abandoned(found, until)
         answered = 0
         for message, conversation in found:
             if not await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN):
@@ -233,6 +239,18 @@ class DeskService:
             await self._answer(conversation, message.text, replies, typing_shown, reply_id=message.reply_id)
             answered += 1
         return answered
+
+    async def _abandoned(self, found: List[Tuple[Message, Conversation]], until: float
+                         ) -> List[Tuple[Message, Conversation]]:
+        """Of the unanswered lines, those no live desk can still be answering.
+
+        Sent before `until`: none can. Younger: only those whose desk has stopped
+        (a line of no known desk, stored before desks were named, waits for `until`).
+        """
+        young_desks = {message.desk for message, _ in found if message.created_at > until and message.desk}
+        alive = await self.hub.desks_alive(young_desks) if young_desks else set()
+        return [(message, conversation) for message, conversation in found
+                if message.created_at <= until or (message.desk and message.desk not in alive)]
 
     async def _kept_answer(self, message: Message) -> Optional[List[Dict[str, Any]]]:
         """What Rasa already answered to this line, if a desk died before storing it; else None.

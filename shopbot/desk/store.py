@@ -53,6 +53,9 @@ messages = sa.Table(
     # the line, so the answer can be shown while it is stored, and stored under the same id
     # by whichever desk finishes the job).
     sa.Column("reply_id", sa.Integer),
+    # A buyer's line only: the desk replica that took it (the hub's name for it), so a sweep
+    # can tell a line whose desk died from one a live desk may still be answering.
+    sa.Column("desk", sa.String(100)),
     sa.UniqueConstraint("conversation_id", "client_id", name="uq_desk_message_client_id"),
 )
 
@@ -116,11 +119,12 @@ class Message:
     # A buyer's line only, where the store can give it: the id its bot answer will be stored
     # under, taken with the line's own insert, so the answer can be shown while it is stored.
     reply_id: Optional[int] = field(default=None)
+    desk: Optional[str] = field(default=None)  # a buyer's line only: the desk replica that took it
 
     def as_dict(self) -> Dict[str, Any]:
         data = dict(self.__dict__)
-        data.pop("duplicate")
-        data.pop("reply_id")
+        for internal in ("duplicate", "reply_id", "desk"):
+            data.pop(internal)
         return data
 
 
@@ -133,7 +137,7 @@ def _conversation(row) -> Conversation:
 def _message(row, duplicate: bool = False) -> Message:
     return Message(row.id, row.conversation_id, row.sender, row.text,
                    json.loads(row.payload) if row.payload else None, row.client_id,
-                   row.author, row.created_at, duplicate, row.reply_id)
+                   row.author, row.created_at, duplicate, row.reply_id, row.desk)
 
 
 def _add_missing_columns(engine: sa.engine.Engine) -> None:
@@ -302,11 +306,11 @@ class DeskStore:
     @outlasts_db_restarts
     def add_message(self, conversation_id: str, sender: str, text: str,
                     payload: Optional[Dict[str, Any]] = None, client_id: Optional[str] = None,
-                    author: Optional[str] = None) -> Message:
+                    author: Optional[str] = None, desk: Optional[str] = None) -> Message:
         """Append a message; a repeated client_id returns the stored one (duplicate=True)."""
         row = {"conversation_id": conversation_id, "sender": sender, "text": text or "",
                "payload": json.dumps(payload, ensure_ascii=False) if payload else None,
-               "client_id": client_id, "author": author, "created_at": time.time()}
+               "client_id": client_id, "author": author, "created_at": time.time(), "desk": desk}
         try:
             with self.engine.begin() as conn:
                 new_id = conn.execute(messages.insert(), row).inserted_primary_key[0]
@@ -317,29 +321,29 @@ class DeskStore:
                     & (messages.c.client_id == client_id))).first()
             return _message(existing, duplicate=True)
         return Message(new_id, conversation_id, sender, row["text"], payload or None, client_id, author,
-                       row["created_at"])
+                       row["created_at"], desk=desk)
 
     @outlasts_db_restarts
-    def add_buyer_message(self, conversation_id: str, text: str,
-                          client_id: Optional[str]) -> Tuple[Message, Optional[str]]:
+    def add_buyer_message(self, conversation_id: str, text: str, client_id: Optional[str],
+                          desk: Optional[str] = None) -> Tuple[Message, Optional[str]]:
         """Store a buyer's message; also the chat's state as of then, which decides who answers.
 
         On PostgreSQL both come back from the one INSERT (a round trip less on every
-        message); elsewhere the state is read after it.
+        message); elsewhere the state is read after it. `desk`: the replica taking it.
         """
         if self.engine.dialect.name != "postgresql":
-            message = self.add_message(conversation_id, "buyer", text, client_id=client_id)
+            message = self.add_message(conversation_id, "buyer", text, client_id=client_id, desk=desk)
             current = self.conversation(conversation_id)
             return message, current.state if current else None
         row = {"conversation_id": conversation_id, "sender": "buyer", "text": text or "",
-               "client_id": client_id, "created_at": time.time()}
+               "client_id": client_id, "created_at": time.time(), "desk": desk}
         try:
             with self.engine.begin() as conn:
                 new_id, current_state = conn.execute(INSERT_RETURNING_STATE, dict(row, of=conversation_id)).one()
         except IntegrityError:
             return self.add_message(conversation_id, "buyer", text, client_id=client_id), None
         return Message(new_id, conversation_id, "buyer", row["text"], None, client_id, None,
-                       row["created_at"]), current_state
+                       row["created_at"], desk=desk), current_state
 
     @outlasts_db_restarts
     def transcript(self, conversation_id: str, after_id: int = 0) -> List[Message]:
