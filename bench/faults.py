@@ -92,7 +92,7 @@ def run_drills(cluster, args) -> int:
     import signal
 
     from shopbot.cluster import ensure_postgres_running, restart_postgres
-    from shopbot.fault_drill import drill
+    from shopbot.fault_drill import drill, stranded_line
 
     agent = tuple(args.agent.split(":", 1))
     rasa, desk = f"rasa-{cluster.rasa_replicas[0]}", f"desk-{cluster.desk_replicas[0]}"
@@ -127,6 +127,14 @@ def run_drills(cluster, args) -> int:
             time.sleep(6)
             for _ in range(4):
                 requests.get(f"{cluster.desk_url}/health", timeout=5)
+    old_pid = cluster.pid(desk)
+    line = asyncio.run(stranded_line(cluster, args.secret))
+    cluster.wait_restarted(desk, old_pid)
+    print(f"  desk replica killed while the bot was thinking (Rasa frozen for that moment): "
+          f"line confirmed={'yes' if line.confirmed else 'no'} answered by {line.answer_sender or 'nobody'}"
+          + (f" {line.seconds:.1f} s after it" if line.seconds is not None else "")
+          + f", reconnects={line.reconnects}")
+    failed |= line.answer_sender is None
     print(f"drills_failed={'yes' if failed else 'no'}")
     return 1 if failed else 0
 

@@ -108,3 +108,46 @@ async def _check_when_reachable(agent_http, desk_url, crowd, attempts: int = 20)
             if attempt == attempts - 1:
                 raise
             await asyncio.sleep(1)
+
+
+@dataclass
+class StrandedLine:
+    """What became of one line whose desk was killed while the bot was thinking."""
+    confirmed: bool  # the desk had stored it and told the widget so before it was killed
+    answer_sender: Optional[str]  # who answered it in the end (None: nobody, in time)
+    seconds: Optional[float]  # from the line to its answer
+    reconnects: int
+
+
+async def stranded_line(cluster, secret: str, timeout: float = 120.0) -> StrandedLine:
+    """Kill a desk between storing a buyer's line and the bot's answer; wait for the answer.
+
+    Rasa's replicas are frozen (SIGSTOP) while the line is sent, so the kill always lands
+    while the bot is thinking: the drills under load only catch that moment by chance.
+    The desk restarts (the cluster's supervisor) under a new name; the line is the
+    sweep's to answer. `cluster`: a running shopbot.cluster.Cluster.
+    """
+    import os
+    import signal
+
+    victim = f"desk-{cluster.desk_replicas[0]}"
+    rasa_pids = [cluster.pid(f"rasa-{port}") for port in cluster.rasa_replicas]
+    async with aiohttp.ClientSession() as http:
+        buyer = SimulatedBuyer(http, f"http://127.0.0.1:{cluster.desk_replicas[0]}", "tb_lily", secret)
+        await buyer.open()
+        for pid in rasa_pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            saying = asyncio.ensure_future(buyer.say("这款有货吗", timeout=timeout))
+            for _ in range(100):  # until the desk confirms it stored the line
+                await asyncio.sleep(0.1)
+                if buyer.turns and buyer.turns[-1].stored_id is not None:
+                    break
+            confirmed = bool(buyer.turns) and buyer.turns[-1].stored_id is not None
+            cluster.kill(victim, signal.SIGKILL)
+        finally:
+            for pid in rasa_pids:
+                os.kill(pid, signal.SIGCONT)
+        turn = await saying
+        await buyer.close()
+    return StrandedLine(confirmed, turn.answer["sender"] if turn.answer else None, turn.seconds, buyer.reconnects)

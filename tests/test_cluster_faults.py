@@ -10,14 +10,12 @@ import asyncio
 import os
 import signal
 
-import aiohttp
 import pytest
 import requests
 
-from shopbot.buyer_sim import SimulatedBuyer
 from shopbot.cluster import Cluster, ensure_postgres_running, restart_postgres
 from shopbot.desk.service import ABANDONED_AFTER, ORPHANED_AFTER
-from shopbot.fault_drill import drill
+from shopbot.fault_drill import drill, stranded_line
 from shopbot.hostile import generate
 from shopbot.hostile_runner import HostileRunner, split
 from tests.conftest import DESK_SECRET, SAMPLE_NOW
@@ -81,40 +79,16 @@ def test_restarting_a_desk_replica_reconnects_its_buyers_and_keeps_transcripts_w
 def test_a_line_left_by_a_killed_desk_is_answered_well_before_the_minute(cluster):
     """The desk stored and confirmed the line, asked Rasa, and was killed before the answer came.
 
-    Rasa is frozen for that moment, so the kill always lands while the bot is thinking.
     Before desks said they were alive, the sweep waited a minute for any such line.
     """
     victim = f"desk-{cluster.desk_replicas[0]}"
     old_pid = cluster.pid(victim)
-    rasa_pids = [cluster.pid(f"rasa-{port}") for port in cluster.rasa_replicas]
-
-    async def scenario():
-        async with aiohttp.ClientSession() as http:
-            buyer = SimulatedBuyer(http, f"http://127.0.0.1:{cluster.desk_replicas[0]}", "tb_lily", DESK_SECRET)
-            await buyer.open()
-            for pid in rasa_pids:
-                os.kill(pid, signal.SIGSTOP)
-            try:
-                saying = asyncio.ensure_future(buyer.say("这款有货吗", timeout=ABANDONED_AFTER + 60))
-                for _ in range(100):  # until the desk confirms it stored the line
-                    await asyncio.sleep(0.1)
-                    if buyer.turns and buyer.turns[-1].stored_id is not None:
-                        break
-                confirmed = buyer.turns[-1].stored_id is not None
-                cluster.kill(victim, signal.SIGKILL)
-            finally:
-                for pid in rasa_pids:
-                    os.kill(pid, signal.SIGCONT)
-            turn = await saying
-            await buyer.close()
-            return confirmed, turn, buyer.reconnects
-
-    confirmed, turn, reconnects = asyncio.run(scenario())
+    line = asyncio.run(stranded_line(cluster, DESK_SECRET, timeout=ABANDONED_AFTER + 60))
     cluster.wait_restarted(victim, old_pid)
-    assert confirmed and reconnects == 1
-    assert turn.answer is not None and turn.answer["sender"] == "bot", turn
-    print(f"answered {turn.seconds:.1f} s after the line")
-    assert ORPHANED_AFTER <= turn.seconds < ABANDONED_AFTER
+    print(f"answered {line.seconds:.1f} s after the line")
+    assert line.confirmed and line.reconnects == 1, line
+    assert line.answer_sender == "bot", line
+    assert ORPHANED_AFTER <= line.seconds < ABANDONED_AFTER, line
 
 
 def test_restarting_postgresql_under_load_loses_nothing_and_nothing_crashes(cluster):
