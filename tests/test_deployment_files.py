@@ -11,7 +11,10 @@ def compose(project_root):
 
 
 def rasa_services(project_root):
-    return {name: service for name, service in compose(project_root)["services"].items() if name.startswith("rasa-")}
+    """Compose's Rasa replicas (rasa-1, rasa-2, ...); none found fails the test rather than passing it empty."""
+    found = {name: service for name, service in compose(project_root)["services"].items() if name.startswith("rasa-")}
+    assert found, "docker-compose.yml defines no rasa-N service"
+    return found
 
 
 def test_every_variable_rasas_production_endpoints_need_is_set_for_rasa(project_root):
