@@ -82,7 +82,10 @@ def _quiet_rasa() -> None:
 async def _predict(model_path: Path, texts: Sequence[str]) -> List[str]:
     from rasa.core.agent import Agent
 
+    from shopbot import rasa_patches
+
     _quiet_rasa()
+    rasa_patches.apply_to_models()  # loaded and run as our Rasa replicas run it, and sooner
 
     agent = Agent.load(str(model_path))
     predicted = []

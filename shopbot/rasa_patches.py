@@ -1,4 +1,5 @@
-"""Seven changes to Rasa 3.6, applied when our REST channel starts in a Rasa process.
+"""Nine changes to Rasa 3.6, applied when our REST channel starts in a Rasa process
+(5, 6, 8 and 9, which concern the model only, also where we evaluate one: nlu_eval).
 
 1. Speed. Rasa validates every action server response with `jsonschema.validate(result,
 schema)`. With the jsonschema pinned here (4.17), that call first checks the
@@ -51,6 +52,22 @@ checking the schema itself first. Measured on a replica, a pause or resume took
 46-48 ms of CPU (a whole bot answer: 26 ms), 82% of it in that check. We keep
 one validator for Rasa's events schema; a request is refused as before (400,
 Rasa's own message).
+
+8. Speed. Loading a model (every Rasa start, every switch to a new model, every
+evaluation) builds DIET's weights by one training step on one example, which
+Rasa runs through a traced `tf.function`: autograph rewrites and traces the
+whole training graph, about 9 s of CPU on our model, for a step whose result
+the saved weights then overwrite. We take that step eagerly (the same layers
+and optimizer variables get made), then restore the configured setting.
+
+9. Speed. DIET's prediction graph is traced on the first prediction after a load,
+by autograph, which rewrote Rasa's Python into graph code in about 5 s of CPU. Its
+control flow depends only on the model's configuration, never on a tensor, so
+we trace the same function as plain Python (`autograph=False`): the same graph
+in a fraction of the time. Should a model's code need autograph, tracing fails
+at once and Rasa's own trace is used. Measured on our model: a load took 13.9 s
+of CPU with Rasa's steps, 4.9 s with 8 and 9, and the answers to 153 buyer lines
+were the same to the sixth decimal of every confidence.
 """
 from __future__ import annotations
 
@@ -218,11 +235,29 @@ def _run_graph_in_order(self, inputs: Optional[Dict[Text, Any]] = None,
     return dict(values[target] for target in run_targets)
 
 
+def _trace_predict_without_autograph(model, batch_in) -> None:
+    """The prediction graph Rasa would trace, traced as plain Python; Rasa's own trace if that fails."""
+    import tensorflow as tf
+
+    model._training = False
+    if not model.prepared_for_prediction:  # as Rasa's _rasa_predict does before tracing
+        model.prepare_for_predict()
+        model.prepared_for_prediction = True
+    plain = tf.function(model.predict_step, input_signature=model._dynamic_signature(batch_in), autograph=False)
+    try:
+        plain.get_concrete_function()
+    except (TypeError, ValueError, NotImplementedError, tf.errors.OperatorNotAllowedInGraphError):
+        return  # the model's code needs autograph: Rasa traces it on this first call
+    model._tf_predict_step = plain
+
+
 def _rasa_predict_with_concrete_graph(self, batch_in):
     """RasaModel._rasa_predict, calling the graph Rasa traced without tf.function's dispatch."""
     concrete = self.__dict__.get("_shopbot_concrete_predict")
     if concrete is None:
-        outputs = RASA_ORIGINALS["rasa_predict"](self, batch_in)  # traces on the first call, as Rasa does
+        if not self._run_eagerly and self._tf_predict_step is None:
+            _trace_predict_without_autograph(self, batch_in)
+        outputs = RASA_ORIGINALS["rasa_predict"](self, batch_in)  # its first call, as Rasa makes it
         if not self._run_eagerly and self._tf_predict_step is not None:
             # The signature has a None for every dimension, so this is the only graph there is.
             self.__dict__["_shopbot_concrete_predict"] = self._tf_predict_step.get_concrete_function()
@@ -238,14 +273,46 @@ def _rasa_predict_with_concrete_graph(self, batch_in):
     return outputs
 
 
+def _load_built_eagerly(cls, model_file_name, model_data_example, predict_data_example=None,
+                        finetune_mode: bool = False, *args: Any, **kwargs: Any):
+    """RasaModel.load with its weight-building training step run eagerly (finetuning: Rasa's own)."""
+    if finetune_mode:  # the model trains on: its training graph is wanted anyway
+        return RASA_ORIGINALS["model_load"].__func__(cls, model_file_name, model_data_example,
+                                                      predict_data_example, finetune_mode, *args, **kwargs)
+    import tensorflow as tf
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+    from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+    model = cls(*args, **kwargs)
+    config = kwargs.get("config", {})
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)), run_eagerly=True)
+    model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+    model.run_eagerly = config.get(RUN_EAGERLY)  # what Rasa compiles it with: predictions are traced
+    model.load_weights(model_file_name)
+    if predict_data_example:
+        model.run_inference(predict_data_example)  # traces the prediction graph now, as Rasa does
+    return model
+
+
+def apply_to_models() -> None:
+    """Patches 5, 6, 8 and 9: how a model is loaded and run. Idempotent."""
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.utils.tensorflow.models import RasaModel
+
+    RASA_ORIGINALS.setdefault("graph_run", DaskGraphRunner.run)
+    DaskGraphRunner.run = _run_graph_in_order
+    RASA_ORIGINALS.setdefault("rasa_predict", RasaModel._rasa_predict)
+    RasaModel._rasa_predict = _rasa_predict_with_concrete_graph
+    RASA_ORIGINALS.setdefault("model_load", RasaModel.__dict__["load"])
+    RasaModel.load = classmethod(_load_built_eagerly)
+
+
 def apply() -> None:
     """Idempotent; called once per Rasa process."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.lock_store import LockStore
     from rasa.core.tracker_store import FailSafeTrackerStore
-    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import Event
-    from rasa.utils.tensorflow.models import RasaModel
     import rasa.server
 
     RemoteAction._validate_action_result = _validate_action_result
@@ -256,7 +323,4 @@ def apply() -> None:
     LockStore.lock = _lock_surviving_dead_holders
     RASA_ORIGINALS.setdefault("resolve_by_type", Event.resolve_by_type)
     Event.resolve_by_type = staticmethod(_resolve_event_by_type)
-    RASA_ORIGINALS.setdefault("graph_run", DaskGraphRunner.run)
-    DaskGraphRunner.run = _run_graph_in_order
-    RASA_ORIGINALS.setdefault("rasa_predict", RasaModel._rasa_predict)
-    RasaModel._rasa_predict = _rasa_predict_with_concrete_graph
+    apply_to_models()

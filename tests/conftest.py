@@ -180,12 +180,12 @@ class ProjectStack:
     repository's data and models untouched.
     """
 
-    def __init__(self, tmp: Path, diet_epochs: Optional[int] = None):
+    def __init__(self, tmp: Path, diet_epochs: Optional[int] = None, model: Path = MODEL):
         self.dir = copy_project(tmp / "project", ASSISTANT_FILES + ("endpoints.yml", "credentials.yml"), diet_epochs)
         (self.dir / "tests").mkdir()
         shutil.copy(ROOT / "tests" / "nlu_test.yml", self.dir / "tests" / "nlu_test.yml")
         (self.dir / "models").mkdir()
-        shutil.copy(MODEL, self.dir / "models" / "shopbot.tar.gz")
+        shutil.copy(model, self.dir / "models" / "shopbot.tar.gz")
         self.rasa_port, self.actions_port, self.desk_port = free_port(), free_port(), free_port()
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         self.desk_url = f"http://127.0.0.1:{self.desk_port}"
@@ -235,15 +235,10 @@ class ProjectStack:
                 process.kill()
 
 
-def trainer_stack(tmp_path_factory, diet_epochs: Optional[int] = None) -> Iterator[ProjectStack]:
-    """A ProjectStack with a trainer (tina) and an agent (alice) who can log in."""
-    stack = ProjectStack(tmp_path_factory.mktemp("stack"), diet_epochs).start()
+def trainer_stack(tmp_path_factory, diet_epochs: Optional[int] = None, model: Path = MODEL) -> Iterator[ProjectStack]:
+    """A ProjectStack serving `model`, with a trainer (tina) and an agent (alice) who can log in."""
+    stack = ProjectStack(tmp_path_factory.mktemp("stack"), diet_epochs, model).start()
     stack.run(BIN / "shopbot", "user", "add", "tina", "--role", "trainer", "--password", "trainerpass1", check=True)
     stack.run(BIN / "shopbot", "user", "add", "alice", "--password", "agentpass1", check=True)
     yield stack
     stack.stop()
-
-
-@pytest.fixture(scope="module")
-def project_stack(tmp_path_factory):
-    yield from trainer_stack(tmp_path_factory)

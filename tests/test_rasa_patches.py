@@ -131,7 +131,15 @@ BUYER_LINES = ["在吗", "这款有货吗", "保质期多久啊", "便宜点呗"
                "收到是碎的", "转人工", "有发票吗", "能用信用卡吗", "怎么还不发货啊", "訂單12345678物流", "asdfgh", "😡😡"]
 
 
-async def test_the_model_gives_rasas_own_answers_without_dask_and_tf_function_dispatch(monkeypatch):
+def diet_model(agent):
+    """The DIET classifier's Keras model inside a loaded agent."""
+    from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+
+    nodes = agent.processor.graph_runner._instantiated_nodes.values()
+    return next(node._component.model for node in nodes if isinstance(node._component, DIETClassifier))
+
+
+async def test_the_model_loads_and_answers_as_rasas_own_without_dask_autograph_and_tf_function_dispatch(monkeypatch):
     from rasa.core.agent import Agent
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.utils.tensorflow.models import RasaModel
@@ -141,9 +149,8 @@ async def test_the_model_gives_rasas_own_answers_without_dask_and_tf_function_di
     from tests.conftest import MODEL
 
     rasa_patches.apply()
-    agent = Agent.load(str(MODEL))
 
-    async def answers():
+    async def answers(agent):
         parses, predictions = [], []
         for number, line in enumerate(BUYER_LINES):
             parse = await agent.parse_message(line)
@@ -160,12 +167,16 @@ async def test_the_model_gives_rasas_own_answers_without_dask_and_tf_function_di
     with monkeypatch.context() as rasas_way:
         rasas_way.setattr(DaskGraphRunner, "run", rasa_patches.RASA_ORIGINALS["graph_run"])
         rasas_way.setattr(RasaModel, "_rasa_predict", rasas_predict)
-        expected = await answers()
+        rasas_way.setattr(RasaModel, "load", rasa_patches.RASA_ORIGINALS["model_load"])
+        expected = await answers(Agent.load(str(MODEL)))
     assert DaskGraphRunner.run is rasa_patches._run_graph_in_order
     through_tf_function = []
     monkeypatch.setitem(rasa_patches.RASA_ORIGINALS, "rasa_predict",
                         lambda model, batch: through_tf_function.append(1) or rasas_predict(model, batch))
-    assert await answers() == expected
+    ours = Agent.load(str(MODEL))
+    assert not diet_model(ours).run_eagerly  # built eagerly, then back to Rasa's setting: predictions are graphs
+    assert diet_model(ours)._tf_predict_step._autograph is False  # traced as plain Python, not by Rasa's autograph
+    assert await answers(ours) == expected
     assert len(through_tf_function) <= 1  # only the first prediction, which keeps the traced graph
     assert {p["intent"]["name"] for p in expected[0]} >= {"greet", "ask_stock", "bargain", "request_human"}
 
