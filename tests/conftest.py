@@ -218,7 +218,7 @@ class ProjectStack:
         self.rasa = self._start([BIN / "rasa", "run", "--enable-api", "--model", "models/shopbot.tar.gz",
                                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                                  "--port", str(self.rasa_port)], "rasa.log", f"{self.rasa_url}/status")
-        self._start([sys.executable, "-m", "shopbot.desk"], "desk.log", f"{self.desk_url}/health")
+        self.desk = self._start([sys.executable, "-m", "shopbot.desk"], "desk.log", f"{self.desk_url}/health")
         return self
 
     def run(self, *args, check=False):
@@ -242,3 +242,8 @@ def trainer_stack(tmp_path_factory, diet_epochs: Optional[int] = None, model: Pa
     stack.run(BIN / "shopbot", "user", "add", "alice", "--password", "agentpass1", check=True)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="module")
+def project_stack(tmp_path_factory):
+    yield from trainer_stack(tmp_path_factory)

@@ -5,6 +5,7 @@ never touch the repository.
 """
 import re
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -44,6 +45,11 @@ def test_an_agent_is_told_the_page_needs_a_trainer(page_factory, project_stack):
     assert session.post(f"{project_stack.desk_url}/api/login",
                         json={"username": "alice", "password": "agentpass1"}).ok
     assert session.get(f"{project_stack.desk_url}/api/trainer/inbox").status_code == 403
+
+
+def resident_megabytes(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) // 1024
 
 
 def test_label_an_inbox_item_then_retrain_override_the_gate_and_roll_back(page_factory, project_stack):
@@ -123,6 +129,9 @@ def test_label_an_inbox_item_then_retrain_override_the_gate_and_roll_back(page_f
     assert png.ok and png.headers["content-type"] == "image/png" and png.body()[:4] == b"\x89PNG"
     report.evaluate("node => node.scrollIntoView({block: 'start'})")
     screenshot(page, "trainer-report")
+
+    # Both models were loaded and compared outside the desk, which serves the buyers meanwhile.
+    assert resident_megabytes(stack.desk.pid) < 300, "the desk loaded TensorFlow and the models itself"
 
     status = requests.get(f"{stack.rasa_url}/status", timeout=10).json()
     assert not status["model_file"].endswith("shopbot.tar.gz"), f"Rasa does not serve the overridden candidate: {status}"
