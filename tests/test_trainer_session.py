@@ -8,6 +8,7 @@ training took three of these tests' four minutes), and the gate compares like wi
 """
 import json
 import uuid
+
 import pytest
 import requests
 
@@ -15,7 +16,7 @@ from shopbot.training.retrain import compare, train_candidate
 from tests.conftest import BIN, copy_project, trainer_stack
 from tests.replies import responses_matching
 
-WRONG = "推荐个好看的电视剧"  # chit-chat the shipped model takes for a product recommendation
+WRONG = "推荐个好看的电视剧"  # chit-chat the shipped model, and its five-epoch twin, take for a product recommendation
 
 
 @pytest.fixture(scope="module")
