@@ -27,7 +27,7 @@ def live_model(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def project_stack(tmp_path_factory, live_model):
+def five_epoch_stack(tmp_path_factory, live_model):
     yield from trainer_stack(tmp_path_factory, diet_epochs=5, model=live_model)
 
 
@@ -37,8 +37,8 @@ def ask(stack, text):
     return responses_matching(reply[0]["text"]) if reply else set()
 
 
-def test_flag_label_retrain_deploy_and_the_running_bot_answers_correctly(project_stack):
-    stack = project_stack
+def test_flag_label_retrain_deploy_and_the_running_bot_answers_correctly(five_epoch_stack):
+    stack = five_epoch_stack
     assert "utter_out_of_scope" not in ask(stack, WRONG), "precondition: the live model gets it wrong"
     rasa_pid = stack.rasa.pid
 
