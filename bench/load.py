@@ -96,6 +96,7 @@ class Stats:
     elapsed: Optional[float] = None  # set when merged from phases with a gap between them
     cpu: Dict[str, float] = field(default_factory=dict)  # CPU seconds by role over the phase
     stolen: float = 0.0  # CPU seconds the host gave other guests over the phase (/proc/stat's steal)
+    waited: Dict[str, float] = field(default_factory=dict)  # seconds by role spent ready to run, with no core free
 
     @property
     def duration(self) -> float:
@@ -154,6 +155,20 @@ def cores_beside_rasa(stats: "Stats") -> float:
 def with_role(roles: proc_cpu.Roles, processes, role: str) -> proc_cpu.Roles:
     """`roles`, plus a phase's own helper processes (stand-in, relays) counted as `role`."""
     return proc_cpu.Roles(sessions={**roles.sessions, **{p.pid: role for p in processes}}, commands=roles.commands)
+
+
+def waits_table(phases: List[Tuple[str, "Stats"]], roles=("rasa", "actions", "desk", "relay", "postgres", "bench")) -> List[str]:
+    """Per phase, how long each role's work waited for a free core, ms per message sent."""
+    lines = [f"{'phase':<10}" + "".join(f"{role:>9}" for role in roles)]
+    for name, stats in phases:
+        messages = max(stats.sent, 1)
+        lines.append(f"{name:<10}" + "".join(f"{1000 * stats.waited.get(role, 0.0) / messages:>9.1f}" for role in roles))
+    return lines
+
+
+def rasa_waits_ms(phases: List["Stats"]) -> float:
+    """Rasa's wait for a core, ms per message, over several phases together."""
+    return 1000 * sum(p.waited.get("rasa", 0.0) for p in phases) / max(sum(p.sent for p in phases), 1)
 
 
 def cpu_table(phases: List[Tuple[str, "Stats"]]) -> List[str]:
@@ -274,6 +289,7 @@ async def desk_stages(http, replica_urls: List[str]) -> List[str]:
 # -- orchestration -----------------------------------------------------------------------------------
 async def run_phase(name, buyers, duration, rate, make_buyer, roles: proc_cpu.Roles):
     cpu_before, stolen_before = proc_cpu.snapshot(roles), proc_cpu.stolen_seconds()
+    waits_before = proc_cpu.waits_snapshot(roles)
     stats = Stats(started=time.monotonic())
     deadline = stats.started + duration
     interval = buyers / rate
@@ -281,6 +297,7 @@ async def run_phase(name, buyers, duration, rate, make_buyer, roles: proc_cpu.Ro
     stats.finished = time.monotonic()
     stats.cpu = proc_cpu.seconds_by_role(cpu_before, proc_cpu.snapshot(roles))
     stats.stolen = proc_cpu.stolen_seconds() - stolen_before
+    stats.waited = proc_cpu.seconds_by_role(waits_before, proc_cpu.waits_snapshot(roles))
     return stats
 
 
@@ -389,6 +406,13 @@ async def main_async(args) -> int:
     phases += [("stand-in", beside)] if beside is not None else []
     phases += [("relay", relay)] if relay is not None else []
     print("\n".join(cpu_table(phases)))
+    print("waiting for a core, ms per message sent (/proc/PID/task/*/schedstat: ready to run, every core taken):")
+    print("\n".join(waits_table(phases)))
+    bare_phases = [rasa_before, rasa_after] + [bare for bare, _ in rounds]
+    desk_phases = [desk_stats] + [desk for _, desk in rounds]
+    print(f"Rasa waited for a core {rasa_waits_ms(desk_phases):.1f} ms per message beside the desks, "
+          f"{rasa_waits_ms(bare_phases):.1f} ms in the bare phases: what the CPU spent beside Rasa "
+          f"(the table above) cost Rasa's own work on {os.cpu_count()} cores.")
     every_line = desk_fig["p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
     ratio = desk_fig["bot_p50_ms"] / rasa_fig["p50_ms"] if rasa_fig["p50_ms"] else float("nan")
     print(f"the bot's answers through the desk: p50 {desk_fig['bot_p50_ms']:.1f} ms over {desk_fig['bot_answers']} "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Iterator, Mapping, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,8 @@ def _read_stat(pid: int) -> Optional[Tuple[str, int, int]]:
     return command, int(fields[3]), int(fields[11]) + int(fields[12])
 
 
-def snapshot(roles: Roles) -> Dict[int, Tuple[str, float]]:
-    """pid -> (role, CPU seconds so far) for every running process that has a role."""
-    ticks_per_second = os.sysconf("SC_CLK_TCK")
-    found: Dict[int, Tuple[str, float]] = {}
+def _with_roles(roles: Roles) -> Iterator[Tuple[int, str, int]]:
+    """(pid, role, user + system clock ticks) of every running process that has a role."""
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -54,13 +52,45 @@ def snapshot(roles: Roles) -> Dict[int, Tuple[str, float]]:
         command, session, ticks = stat
         role = roles.role_of(int(name), session, command)
         if role is not None:
-            found[int(name)] = (role, ticks / ticks_per_second)
-    return found
+            yield int(name), role, ticks
+
+
+def snapshot(roles: Roles) -> Dict[int, Tuple[str, float]]:
+    """pid -> (role, CPU seconds so far) for every running process that has a role."""
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    return {pid: (role, ticks / ticks_per_second) for pid, role, ticks in _with_roles(roles)}
+
+
+def _waited_seconds(pid: int) -> float:
+    """Seconds the process's threads, those alive now, spent runnable but waiting for a core."""
+    waited_ns = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as schedstat:
+                # "time on a core, time waiting on a run queue, time slices", in nanoseconds
+                waited_ns += int(schedstat.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the thread ended meanwhile, or the kernel keeps no scheduler statistics
+    return waited_ns / 1e9
+
+
+def waits_snapshot(roles: Roles) -> Dict[int, Tuple[str, float]]:
+    """pid -> (role, seconds waited for a core so far); `seconds_by_role` takes two of these too.
+
+    On a machine whose cores are not all busy, CPU spent beside a process still
+    slows it: whenever its work is ready and both cores are taken, it waits.
+    That wait, not the CPU itself, is what other processes add to Rasa's answer.
+    """
+    return {pid: (role, _waited_seconds(pid)) for pid, role, _ in _with_roles(roles)}
 
 
 def seconds_by_role(before: Mapping[int, Tuple[str, float]],
                     after: Mapping[int, Tuple[str, float]]) -> Dict[str, float]:
-    """CPU seconds each role spent between two snapshots.
+    """Seconds each role spent between two snapshots: of CPU (`snapshot`), or waiting for it (`waits_snapshot`).
 
     A process started in between counts from zero; one that ended in between is
     missing from `after`, and what it spent since `before` cannot be known (a

@@ -51,3 +51,27 @@ def test_the_time_the_host_took_from_this_machine_is_read_from_the_steal_column(
     ticks = os.sysconf("SC_CLK_TCK")
     stat.write_text(f"cpu  4705 150 1120 16250 520 0 30 {3 * ticks} 0 0\ncpu0 2000 70 500 8000 200 0 10 100 0 0\n")
     assert proc_cpu.stolen_seconds(str(stat)) == 3.0
+
+
+def test_work_that_shares_one_core_is_charged_the_time_it_waited_and_an_idle_session_none():
+    # Three processes burning on the same core: each runs a third of the time and waits the rest.
+    pinned_burners = _started_in_own_session(
+        "import os, subprocess, sys\n"
+        "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+        f"burners = [subprocess.Popen([sys.executable, '-c', {BURN_THEN_WAIT.format(seconds=0.5)!r}]) for _ in range(3)]\n"
+        "[burner.wait() for burner in burners]")
+    idle = _started_in_own_session("import time; time.sleep(8)")
+    roles = proc_cpu.Roles(sessions={pinned_burners.pid: "burners", idle.pid: "idle"})
+    try:
+        before = proc_cpu.waits_snapshot(roles)
+        waited: dict = {}
+        give_up_at = time.monotonic() + 30
+        while waited.get("burners", 0.0) < 0.8 and time.monotonic() < give_up_at:
+            time.sleep(0.2)
+            waited = proc_cpu.seconds_by_role(before, proc_cpu.waits_snapshot(roles))
+        assert waited["burners"] >= 0.8  # about 2 x 0.5 s each, while the other two had the core
+        assert waited.get("idle", 0.0) < 0.1
+    finally:
+        for process in (pinned_burners, idle):
+            subprocess.run(["pkill", "-s", str(process.pid)])
+            process.wait()
