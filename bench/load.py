@@ -157,7 +157,10 @@ def with_role(roles: proc_cpu.Roles, processes, role: str) -> proc_cpu.Roles:
     return proc_cpu.Roles(sessions={**roles.sessions, **{p.pid: role for p in processes}}, commands=roles.commands)
 
 
-def waits_table(phases: List[Tuple[str, "Stats"]], roles=("rasa", "actions", "desk", "relay", "postgres", "bench")) -> List[str]:
+WAIT_ROLES = ("rasa", "actions", "desk", "relay", "postgres", "bench")
+
+
+def waits_table(phases: List[Tuple[str, "Stats"]], roles=WAIT_ROLES) -> List[str]:
     """Per phase, how long each role's work waited for a free core, ms per message sent."""
     lines = [f"{'phase':<10}" + "".join(f"{role:>9}" for role in roles)]
     for name, stats in phases:
