@@ -95,6 +95,8 @@ bench: bench-nlu bench-train bench-load bench-faults bench-sweep
 
 bench-nlu: train
 	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
+	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data bench/data/nlu_other_goods.yml \
+		--out var/results-nlu-other-goods
 
 bench-train: setup
 	$(BIN)/python bench/train.py

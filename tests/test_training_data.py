@@ -1,6 +1,7 @@
 """The training data and the test split follow the rules that keep the NLU honest."""
 from pathlib import Path
 
+import pytest
 import yaml
 
 from shopbot.nlu.text_normalizer import normalize_text
@@ -52,10 +53,10 @@ def test_test_split_covers_every_intent(project_root):
         assert counts.get(intent, 0) >= 15, intent
 
 
-def test_test_split_is_never_trained_on(project_root):
+@pytest.mark.parametrize("held_out", ["tests/nlu_test.yml", "bench/data/nlu_other_goods.yml"])
+def test_held_out_lines_are_never_trained_on(project_root, held_out):
     trained = {canonical(text) for text, _ in training_examples(project_root)}
-    leaked = [text for text, _ in load_examples(project_root / "tests" / "nlu_test.yml")
-              if canonical(text) in trained]
+    leaked = [text for text, _ in load_examples(project_root / held_out) if canonical(text) in trained]
     assert leaked == []
 
 
