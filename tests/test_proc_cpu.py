@@ -15,6 +15,23 @@ def _started_in_own_session(code: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
 
 
+def _seconds_by_role_until(take_snapshot, roles: proc_cpu.Roles, role: str, at_least: float) -> dict:
+    """Seconds by role since now, read again until `role` has `at_least` of them (or 30 s pass)."""
+    before = take_snapshot(roles)
+    seconds: dict = {}
+    give_up_at = time.monotonic() + 30
+    while seconds.get(role, 0.0) < at_least and time.monotonic() < give_up_at:
+        time.sleep(0.2)
+        seconds = proc_cpu.seconds_by_role(before, take_snapshot(roles))
+    return seconds
+
+
+def _stop_sessions(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        subprocess.run(["pkill", "-s", str(process.pid)])
+        process.wait()
+
+
 def test_a_sessions_cpu_includes_what_its_children_spent_and_an_idle_session_spends_next_to_nothing():
     # Like nginx's master and worker: the worker is forked, the leader only waits.
     forks_a_busy_child = _started_in_own_session(
@@ -23,19 +40,12 @@ def test_a_sessions_cpu_includes_what_its_children_spent_and_an_idle_session_spe
     idle = _started_in_own_session("import time; time.sleep(8)")
     roles = proc_cpu.Roles(sessions={forks_a_busy_child.pid: "worker", idle.pid: "idle"})
     try:
-        before = proc_cpu.snapshot(roles)
-        spent: dict = {}
-        give_up_at = time.monotonic() + 30
-        while spent.get("worker", 0.0) < 0.55 and time.monotonic() < give_up_at:
-            time.sleep(0.2)
-            spent = proc_cpu.seconds_by_role(before, proc_cpu.snapshot(roles))
+        spent = _seconds_by_role_until(proc_cpu.snapshot, roles, "worker", at_least=0.55)
         assert spent["worker"] >= 0.55
         assert spent.get("idle", 0.0) < 0.2
         assert set(spent) <= {"worker", "idle"}  # nothing else on the machine is charged to them
     finally:
-        for process in (forks_a_busy_child, idle):
-            subprocess.run(["pkill", "-s", str(process.pid)])
-            process.wait()
+        _stop_sessions(forks_a_busy_child, idle)
 
 
 def test_a_role_by_command_name_counts_every_process_of_that_name():
@@ -63,15 +73,8 @@ def test_work_that_shares_one_core_is_charged_the_time_it_waited_and_an_idle_ses
     idle = _started_in_own_session("import time; time.sleep(8)")
     roles = proc_cpu.Roles(sessions={pinned_burners.pid: "burners", idle.pid: "idle"})
     try:
-        before = proc_cpu.waits_snapshot(roles)
-        waited: dict = {}
-        give_up_at = time.monotonic() + 30
-        while waited.get("burners", 0.0) < 0.8 and time.monotonic() < give_up_at:
-            time.sleep(0.2)
-            waited = proc_cpu.seconds_by_role(before, proc_cpu.waits_snapshot(roles))
+        waited = _seconds_by_role_until(proc_cpu.waits_snapshot, roles, "burners", at_least=0.8)
         assert waited["burners"] >= 0.8  # about 2 x 0.5 s each, while the other two had the core
         assert waited.get("idle", 0.0) < 0.1
     finally:
-        for process in (pinned_burners, idle):
-            subprocess.run(["pkill", "-s", str(process.pid)])
-            process.wait()
+        _stop_sessions(pinned_burners, idle)
