@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 
 import aiohttp
 
+from shopbot.desk.frames import events_in
 from shopbot.desk.signing import sign
 
 ANSWERING_SENDERS = ("bot", "agent", "system")
@@ -108,7 +109,8 @@ class SimulatedBuyer:
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     self._ws = None  # closed: reconnect on the next pass
                     continue
-                self._handle(json.loads(frame.data))
+                for event in events_in(json.loads(frame.data)):
+                    self._handle(event)
             except asyncio.TimeoutError:
                 break
             except (aiohttp.ClientError, ConnectionError, ValueError):

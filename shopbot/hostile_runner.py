@@ -20,6 +20,7 @@ import aiohttp
 from yarl import URL
 
 from shopbot.hostile import WS_MAX_SIZE, HostileCase, foreign_identifiers, load_accounts, materialize_hello
+from shopbot.desk.frames import events_in
 from shopbot.desk.signing import sign
 
 NORMAL_QUESTION = "包邮吗"
@@ -184,9 +185,10 @@ class HostileRunner:
                 return False
             if msg.type != aiohttp.WSMsgType.TEXT:
                 return False
-            event = json.loads(msg.data)
-            events.append(event)
-            if event.get("type") == "message" and event["message"].get("client_id") == until_stored:
+            frame = events_in(json.loads(msg.data))
+            events.extend(frame)  # all of it: the echo comes in one frame with the answer
+            if any(event.get("type") == "message" and event["message"].get("client_id") == until_stored
+                   for event in frame):
                 return True
         return False
 
@@ -199,7 +201,7 @@ class HostileRunner:
                 return
             if msg.type != aiohttp.WSMsgType.TEXT:
                 return
-            events.append(json.loads(msg.data))
+            events.extend(events_in(json.loads(msg.data)))
 
     def _check_ws_events(self, kind: str, account: Optional[str], events: List[Dict[str, Any]], typed: str) -> None:
         forbidden = foreign_identifiers(self.accounts, account)

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 import requests
 
+from shopbot.desk.frames import events_in
 from shopbot.desk.signing import sign
 from tests.conftest import DESK_SECRET
 
@@ -62,13 +63,36 @@ async def buyer_chat(desk, hello, messages, client_ids=None):
                     break
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     break
-                events.append(json.loads(msg.data))
+                events.extend(events_in(json.loads(msg.data)))
     return events
 
 
 def signed(account):
     ts = int(time.time())
     return {"account": account, "ts": ts, "sig": sign(account, ts, DESK_SECRET)}
+
+
+def test_the_buyers_line_comes_back_in_one_frame_with_what_answers_it(desk):
+    """The echo that confirms a line never costs the widget a frame of its own."""
+    async def frames():
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(desk.url.replace("http", "ws") + "/ws/buyer") as ws:
+                await ws.send_str(json.dumps(dict({"type": "hello"}, **signed("tb_lily"))))
+                await ws.receive(timeout=10)  # welcome
+                await ws.send_str(json.dumps({"type": "message", "client_id": "one-frame", "text": "这款有货吗",
+                                              "resend": False}))
+                received = []
+                while not any(e.get("type") == "message" and e["message"]["sender"] == "bot"
+                              for frame in received for e in events_in(frame)):
+                    received.append(json.loads((await ws.receive(timeout=30)).data))
+                return received
+
+    received = asyncio.run(frames())
+    with_the_line = next(frame for frame in received if any(
+        e.get("type") == "message" and e["message"].get("client_id") == "one-frame" for e in events_in(frame)))
+    assert with_the_line["type"] == "batch"
+    kinds = [(e["type"], e.get("on") or e.get("message", {}).get("sender")) for e in with_the_line["events"]]
+    assert kinds[0] == ("message", "buyer") and kinds[1] in (("message", "bot"), ("typing", True))
 
 
 def test_a_signed_buyer_gets_answers_about_their_own_orders(desk):

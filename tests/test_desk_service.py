@@ -196,6 +196,28 @@ def test_the_widget_shows_typing_only_while_a_slow_bot_thinks(desk):
     assert events() == [("message", None), ("typing", True), ("message", None), ("typing", False)]
 
 
+def test_a_bot_chats_line_reaches_the_sockets_with_its_answer_not_on_its_own(desk):
+    """One frame per answer to the buyer's socket: the line waits for the answer, or for the typing dots."""
+    store, rasa, hub, service, _ = desk
+    chat = store.create_conversation(None)
+    feed = hub.subscribe(conversation_channel(chat.id))
+    rasa.thinking_seconds = 0.15  # quicker than the typing dots
+
+    async def seen_while_the_bot_thinks(seconds):
+        handling = asyncio.ensure_future(service.buyer_message(chat, "在吗", None, first_send=True))
+        await asyncio.sleep(seconds)
+        seen = [feed.get_nowait()["type"] for _ in range(feed.qsize())]
+        await handling
+        return seen, [(e["type"], e.get("on")) for e in [feed.get_nowait() for _ in range(feed.qsize())]]
+
+    early, rest = run(seen_while_the_bot_thinks(0.1))
+    assert early == [] and rest == [("message", None), ("message", None)]
+    rasa.thinking_seconds = 0.8
+    early, rest = run(seen_while_the_bot_thinks(0.5))
+    assert early == ["message", "typing"]  # a slow bot: the line comes with the dots
+    assert rest == [("message", None), ("typing", False)]
+
+
 def test_an_agent_draft_is_checked_against_the_tmall_rules(desk):
     store, rasa, _, service, _ = desk
     chat = store.create_conversation("tb_lily")

@@ -11,6 +11,7 @@ import uuid
 import aiohttp
 import requests
 
+from shopbot.desk.frames import events_in
 from shopbot.desk.service import NOTICE_BOT_DOWN
 from shopbot.desk.signing import sign
 from tests.conftest import DESK_SECRET
@@ -35,10 +36,10 @@ async def chat(stack, conversation_id, texts):
                         frame = await ws.receive(timeout=3 if stored else 60)
                     except asyncio.TimeoutError:
                         break
-                    event = json.loads(frame.data)
-                    events.append(event)
-                    stored = stored or (event.get("type") == "message"
-                                        and event["message"].get("client_id") == client_id)
+                    for event in events_in(json.loads(frame.data)):
+                        events.append(event)
+                        stored = stored or (event.get("type") == "message"
+                                            and event["message"].get("client_id") == client_id)
     return welcome["conversation_id"], events
 
 

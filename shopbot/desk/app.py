@@ -28,6 +28,7 @@ from sanic.exceptions import WebsocketClosed
 from shopbot import config as config_module
 from shopbot.compliance import RULES
 from shopbot.desk import signing, states
+from shopbot.desk.frames import MOST_EVENTS_IN_A_FRAME, frame_of
 from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
 from shopbot.desk.login_throttle import LoginThrottle
 from shopbot.desk.message_writes import message_writes_for
@@ -476,13 +477,19 @@ async def _recover_abandoned(service: DeskService) -> None:
 
 
 async def _pump(hub, channel: str, ws, on_message, queue: Optional[asyncio.Queue] = None) -> None:
-    """Forward hub events to the socket and socket messages to `on_message` until it closes."""
+    """Forward hub events to the socket and socket messages to `on_message` until it closes.
+
+    Events queued while the socket was being written to, or published together,
+    leave in one frame (see frames).
+    """
     queue = queue if queue is not None else hub.subscribe(channel)
 
     async def outgoing() -> None:
         while True:
-            event = await queue.get()
-            await ws.send(json.dumps(event, ensure_ascii=False))
+            events = [await queue.get()]
+            while not queue.empty() and len(events) < MOST_EVENTS_IN_A_FRAME:
+                events.append(queue.get_nowait())
+            await ws.send(json.dumps(frame_of(events), ensure_ascii=False))
 
     sender = asyncio.ensure_future(outgoing())
     try:

@@ -8,7 +8,9 @@ Every message of both modes is stored before it is delivered, so the
 transcript is whole whatever fails afterwards; one exception, on PostgreSQL:
 the bot's first reply to a line reaches that buyer's sockets on this desk while
 it is being stored (under an id the line's insert kept for it), and everyone
-else once it is stored.
+else once it is stored. A bot chat's line is held back until its answer (or
+the typing indicator, if the answer is slow) and delivered with it: the buyer's
+socket gets both in one frame, not two (see frames).
 """
 from __future__ import annotations
 
@@ -106,8 +108,9 @@ class DeskService:
                 (AGENTS, dict(event, conversation_id=message.conversation_id))]
 
     async def _deliver(self, message: Message, *after: Tuple[str, Dict[str, Any]],
-                       already_here: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
-        await self.hub.publish_many(self._message_events(message) + list(after), already_here=already_here)
+                       held: Sequence[Tuple[str, Dict[str, Any]]] = ()) -> None:
+        """The message to everyone, after the events `held` back for it and before those `after` it."""
+        await self.hub.publish_many(list(held) + self._message_events(message) + list(after))
 
     def _remember_state(self, conversation_id: str, state: str) -> None:
         """The chat's state as this desk last saw it: whether the next line's answer is asked early."""
@@ -168,14 +171,14 @@ class DeskService:
             _drop(early)
             return message  # a resend after a dropped connection: already handled
         if state == states.BOT and not trigger:
-            # Then tell the widget while Rasa works. This desk's sockets (the buyer's own) get
-            # the line now; the other replicas get it with the answer, the typing dots or the
-            # handoff, in that round trip to Redis rather than one of its own: consoles
-            # elsewhere see a bot chat's line up to TYPING_AFTER later.
+            # The line is delivered with the answer, the typing dots or the handoff, in their
+            # frame to each socket and their round trip to Redis, rather than in its own:
+            # the widget and the consoles see a bot chat's line up to TYPING_AFTER later.
+            # (The widget has shown the line since it was typed; the stored echo only
+            # stops it resending.)
             self.stage_times.record("store_line", stored - arrived)
             answer = early or self._ask_bot(conversation.id, text, conversation.account, client_id)
             held = self._message_events(message)
-            await self.hub.publish_here(held)
         else:
             held = []
             await self._deliver(message)
@@ -288,19 +291,19 @@ class DeskService:
 
         Only a slow answer gets the indicator: one that comes within TYPING_AFTER
         would only make it flicker (and cost two more events per message).
-        `held`: events only this desk's sockets have had yet; the indicator takes them along.
+        `held`: events delivered nowhere yet (the buyer's line); the indicator takes them along.
         """
         done, _ = await asyncio.wait({answer}, timeout=TYPING_AFTER)
         if done:
             return answer.result(), False, list(held)
-        await self.hub.publish_many([self._typing(conversation_id, True)], already_here=held)
+        await self.hub.publish_many(list(held) + [self._typing(conversation_id, True)])
         return await answer, True, []
 
     async def _answer(self, conversation: Conversation, text: str,
                       replies: Optional[List[Dict[str, Any]]], typing_shown: bool,
                       held: Sequence[Tuple[str, Dict[str, Any]]] = (),
                       reply_id: Optional[int] = None) -> Optional[float]:
-        """Store and deliver the bot's replies (the other replicas get `held` first), or hand off.
+        """Store and deliver the bot's replies (after the events `held` for them), or hand off.
 
         `reply_id`: the id the line kept for its answer (PostgreSQL): the first reply is
         then shown to this desk's sockets while it is stored, not after. Returns when
@@ -310,7 +313,7 @@ class DeskService:
         typing_off = [self._typing(conversation.id, False)] if typing_shown else []
         if not replies:
             # Down, or the bot had nothing to say (its action server failed): a person takes over.
-            await self.hub.publish_many(typing_off, already_here=held)
+            await self.hub.publish_many(list(held) + typing_off)
             await self._system(conversation.id, NOTICE_BOT_DOWN)
             await self.hand_off(conversation, "bot_unavailable", "high",
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
@@ -328,9 +331,9 @@ class DeskService:
                 continue
             stored = await self.writes.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
             shown_at = shown_at or time.perf_counter()  # handed to the sockets here at once, below
-            await self._deliver(stored, *after, already_here=held if position == 1 else ())
+            await self._deliver(stored, *after, held=held if position == 1 else ())
         if not shown:
-            await self.hub.publish_many(typing_off, already_here=held)
+            await self.hub.publish_many(list(held) + typing_off)
         if handoff:
             await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
                                 handoff.get("summary") or {}, pause_rasa=False)
@@ -344,14 +347,14 @@ class DeskService:
 
     async def _show_while_storing(self, message: Message, after: Sequence[Tuple[str, Dict[str, Any]]],
                                   held: Sequence[Tuple[str, Dict[str, Any]]]) -> float:
-        """The buyer's answer on this desk's sockets first, then stored, then everywhere else.
+        """The buyer's answer on this desk's sockets first (after `held`), then stored, then everywhere else.
 
         Its store (a PostgreSQL commit) is then off the buyer's wait. The other replicas,
         and sockets here that opened meanwhile, get it only once it is stored: one of them
         reading the transcript then finds it there or gets it live, never neither.
         """
         events = self._message_events(message) + list(after)
-        shown_here = await self.hub.publish_here(events)
+        shown_here = await self.hub.publish_here(list(held) + events)
         shown_at = time.perf_counter()
         await self.writes.add_shown(message)
         await self.hub.publish_many(events, already_here=held, shown_here=shown_here)

@@ -559,16 +559,9 @@
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
       if (!data || typeof data !== "object") return;
-      if (data.type === "error") {
-        if (data.status === 401) onUnauthorized();
-        return;
-      }
-      if (data.type === "conversation" && data.conversation) {
-        if (data.conversation.id === selectedId) updateSelected(data.conversation);
-        scheduleRefresh();
-      } else if (data.type === "message" && data.message) {
-        onLiveMessage(data.conversation_id || data.message.conversation_id, data.message);
-      }
+      // 同时到的几条事件合在一帧里,按顺序逐条处理
+      var events = data.type === "batch" && Array.isArray(data.events) ? data.events : [data];
+      events.forEach(function (one) { if (one && typeof one === "object") onLiveEvent(one); });
     };
     socket.onclose = function () {
       if (agentWs !== socket) return;
@@ -576,6 +569,18 @@
       setLive(false);
       if (me) scheduleWs();
     };
+  }
+  function onLiveEvent(data) {
+    if (data.type === "error") {
+      if (data.status === 401) onUnauthorized();
+      return;
+    }
+    if (data.type === "conversation" && data.conversation) {
+      if (data.conversation.id === selectedId) updateSelected(data.conversation);
+      scheduleRefresh();
+    } else if (data.type === "message" && data.message) {
+      onLiveMessage(data.conversation_id || data.message.conversation_id, data.message);
+    }
   }
   function scheduleWs() {
     clearTimeout(wsTimer);

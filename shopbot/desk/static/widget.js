@@ -467,7 +467,9 @@
       var data;
       try { data = JSON.parse(event.data); } catch (e) { return; }
       if (!data || typeof data !== "object") return;
-      handle(data);
+      // 同时到的几条(买家的话和机器人的回答)合在一帧里,按顺序逐条处理
+      var events = data.type === "batch" && Array.isArray(data.events) ? data.events : [data];
+      events.forEach(function (one) { if (one && typeof one === "object") handle(one); });
     };
     socket.onclose = function () {
       if (ws !== socket) return;
