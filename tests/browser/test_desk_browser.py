@@ -1,5 +1,6 @@
 """A buyer, an agent and the bot, in a real browser against the running stack."""
 import json
+import random
 import re
 
 from playwright.sync_api import expect
@@ -37,7 +38,9 @@ def test_complaint_handoff_agent_reply_hand_back_and_reload(page_factory, desk):
     buyer = page_factory(**PHONE)
     open_widget(buyer, desk)
     say(buyer, XSS)
-    say(buyer, "你们什么服务态度 我要投诉")
+    # Its own words find this chat in the queue: other tests' complaints may wait there too.
+    complaint = f"你们什么服务态度 我要投诉 第{random.randint(100, 999)}次了"
+    say(buyer, complaint)
     expect(buyer.locator("#shopbot-messages .msg-system").last).to_contain_text("人工", timeout=20000)
 
     agent = page_factory(viewport={"width": 1280, "height": 800})
@@ -49,7 +52,7 @@ def test_complaint_handoff_agent_reply_hand_back_and_reload(page_factory, desk):
     agent.fill("#login-password", "agentpass1")
     agent.click("#login-submit")
 
-    item = agent.locator("#queue .queue-item").filter(has_text="投诉").first
+    item = agent.locator("#queue .queue-item").filter(has_text=complaint)
     expect(item).to_be_visible(timeout=15000)
     item.locator(".claim").click()
     transcript = agent.locator("#transcript")
