@@ -21,16 +21,17 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
 NLU_TEST ?= tests/nlu_test.yml
+FOLDS ?= 3
 NLU_MIN_MACRO_F1 ?= 0.90
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-load bench-faults bench-sweep clean
+.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-thresholds bench-load bench-faults bench-sweep clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant"
 	@echo "make test   - set up, train if needed, run every test and the NLU gate"
 	@echo "make shell  - chat with the assistant in this terminal"
-	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-load, bench-faults, bench-sweep)"
+	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-thresholds, bench-load, bench-faults, bench-sweep)"
 	@echo "make run-cluster - the production topology as plain processes"
 
 ## setup: Debian packages, and the virtualenv with Rasa 3.6 and everything the
@@ -91,7 +92,7 @@ nlu-gate: train
 		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
 
 ## benchmarks print figures; they do not pass or fail on speed.
-bench: bench-nlu bench-train bench-load bench-faults bench-sweep
+bench: bench-nlu bench-train bench-thresholds bench-load bench-faults bench-sweep
 
 bench-nlu: train
 	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
@@ -100,6 +101,10 @@ bench-nlu: train
 
 bench-train: setup
 	$(BIN)/python bench/train.py
+
+## bench-thresholds: what the fallback thresholds trade, by cross-validation (trains FOLDS models).
+bench-thresholds: setup
+	$(BIN)/python bench/thresholds.py --folds $(FOLDS)
 
 ## bench-load / bench-faults start the cluster themselves (see bench/).
 bench-load: train

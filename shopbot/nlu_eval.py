@@ -68,7 +68,7 @@ def score(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) -
     )
 
 
-def _quiet_rasa() -> None:
+def quiet_rasa() -> None:
     """Rasa logs every parse at debug level; an evaluation wants only its table."""
     import logging
 
@@ -84,7 +84,7 @@ async def _predict(model_path: Path, texts: Sequence[str]) -> List[str]:
 
     from shopbot import rasa_patches
 
-    _quiet_rasa()
+    quiet_rasa()
     rasa_patches.apply_to_models()  # loaded and run as our Rasa replicas run it, and sooner
 
     agent = Agent.load(str(model_path))
