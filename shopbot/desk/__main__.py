@@ -1,10 +1,10 @@
 """`python -m shopbot.desk`: run the desk on DESK_HOST:DESK_PORT."""
 from __future__ import annotations
 
-import logging
 import sys
 
 from shopbot import config
+from shopbot.desk import logs
 from shopbot.desk.app import create_app
 
 
@@ -13,7 +13,7 @@ def main() -> int:
     if cfg.desk_secret == config.DEV_SECRET:
         print("warning: DESK_SECRET is the development default; set your own in production.",
               file=sys.stderr)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     app = create_app(cfg)
     app.run(host=cfg.desk_host, port=cfg.desk_port, access_log=False, motd=False)
     return 0

@@ -85,7 +85,9 @@ def _load_domain_responses(domain_path: Path) -> Dict[str, list]:
 def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
     cfg = cfg or config_module.load()
     patch_websocket_recv()
-    app = Sanic(f"shopbot_desk_{next(_app_numbers)}")
+    # Sanic's lines go to the process's logging (shopbot.desk.logs) alone; with Sanic's own
+    # handlers as well, each was printed twice.
+    app = Sanic(f"shopbot_desk_{next(_app_numbers)}", configure_logging=False)
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.config.REQUEST_MAX_SIZE = 256 * 1024
     app.ctx.cfg = cfg
