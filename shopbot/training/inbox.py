@@ -48,9 +48,25 @@ class InboxItem:
         return dict(self.__dict__)
 
 
+def ensure_flags_table(engine: sa.engine.Engine) -> None:
+    """Create the flags table if it is not there yet, even while another desk does the same.
+
+    It is made on first use, so on a new deployment the first flags can come from
+    two desks (or two threads of one) at once: both find no table and both create
+    it. PostgreSQL refuses the second creation (a duplicate key in its catalogue,
+    or a duplicate table), SQLite says the table exists; either way the table is
+    there, and the flag must still be stored rather than lost with a 500.
+    """
+    try:
+        flags_metadata.create_all(engine)
+    except sa.exc.DBAPIError:
+        if not sa.inspect(engine).has_table(flags.name):
+            raise
+
+
 def flag(engine: sa.engine.Engine, text: str, conversation_id: Optional[str] = None,
          flagged_by: Optional[str] = None, note: Optional[str] = None) -> None:
-    flags_metadata.create_all(engine)
+    ensure_flags_table(engine)
     with engine.begin() as conn:
         conn.execute(flags.insert(), {"text": text, "conversation_id": conversation_id,
                                       "flagged_by": flagged_by, "note": note,
@@ -59,7 +75,7 @@ def flag(engine: sa.engine.Engine, text: str, conversation_id: Optional[str] = N
 
 def resolve(engine: sa.engine.Engine, text: str) -> None:
     """A labelled message leaves the inbox (flags of the same text are resolved)."""
-    flags_metadata.create_all(engine)
+    ensure_flags_table(engine)
     key = normalised(text)
     with engine.begin() as conn:
         rows = conn.execute(sa.select(flags.c.id, flags.c.text).where(flags.c.resolved.is_(False))).all()
@@ -125,7 +141,7 @@ def build_inbox(tracker_engine: sa.engine.Engine, flags_engine: Optional[sa.engi
             for reason in reasons:
                 add(event["text"], reason, name, confidence, event.get("timestamp") or 0, last_bot, answer, sender)
     if flags_engine is not None:
-        flags_metadata.create_all(flags_engine)
+        ensure_flags_table(flags_engine)
         with flags_engine.connect() as conn:
             for row in conn.execute(sa.select(flags).where(flags.c.resolved.is_(False))):
                 add(row.text, "flagged", when=row.created_at, sender=row.conversation_id)
