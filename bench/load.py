@@ -21,8 +21,10 @@ Printed side by side, the two bare phases also show how far the machine drifted.
 The ratio compares the bot's answers: through the desk, a line sent while a
 person has the chat is answered by that person (the simulated agent looks at
 its queue once a second), and a request for a person by the desk's own notice,
-without Rasa; bare Rasa answers every line itself. The ratio over every line
-answered is printed beside it.
+without Rasa; bare Rasa answers every line itself, but for the lines of a chat
+it handed to a person, which it answers with nothing (paused), and which are
+not counted. The ratio over every line answered is printed beside it, and so
+is what the desk added to each line the buyers type.
 
 This machine's speed drifts by a fifth or more within minutes (other work on
 the host), and a drift during the long desk phase moved the ratio more than
