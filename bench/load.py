@@ -52,6 +52,7 @@ import os
 import random
 import sys
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,7 @@ from shopbot import config, proc_cpu  # noqa: E402
 from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
 from shopbot.cluster import SHARED_SERVERS, Cluster  # noqa: E402
 from shopbot.cpu_stand_in import start_stand_in  # noqa: E402
+from shopbot.desk.service import is_handoff  # noqa: E402
 from shopbot.desk.stage_times import STAGES, percentile_ms  # noqa: E402
 from shopbot.fault_drill import ACCOUNTS  # noqa: E402
 from bench.relay import start_relays  # noqa: E402
@@ -87,10 +89,9 @@ class Stats:
     # Lines the bot answered (bare Rasa: all). Through the desk, a line in a chat waiting for or
     # held by a person is answered by that person, and a request for one by the desk's own
     # notice, without Rasa: neither is the bot's answer whose wait the desk adds to.
-    bot_latencies: List[float] = field(default_factory=list)
     opening: List[float] = field(default_factory=list)  # desk only: clicking the widget to its welcome
     answered_at: List[float] = field(default_factory=list)  # monotonic time of each latency, for the timeline
-    bot_by_line: Dict[str, List[float]] = field(default_factory=dict)  # bot_latencies by the line's text
+    bot_by_line: Dict[str, List[float]] = field(default_factory=dict)  # the bot's answers, by the line's text
     sent: int = 0
     errors: int = 0
     handoffs: int = 0
@@ -102,6 +103,10 @@ class Stats:
     waited: Dict[str, float] = field(default_factory=dict)  # seconds by role spent ready to run, with no core free
 
     @property
+    def bot_latencies(self) -> List[float]:
+        return [seconds for by_line in self.bot_by_line.values() for seconds in by_line]
+
+    @property
     def duration(self) -> float:
         return max(self.finished - self.started, 1e-9)
 
@@ -110,7 +115,6 @@ class Stats:
         merged = cls(elapsed=sum(p.finished - p.started for p in phases))
         for phase in phases:
             merged.latencies += phase.latencies
-            merged.bot_latencies += phase.bot_latencies
             for text, seconds in phase.bot_by_line.items():
                 merged.bot_by_line.setdefault(text, []).extend(seconds)
             merged.sent += phase.sent
@@ -127,21 +131,24 @@ class Stats:
 
 
 def shows_the_buyer(answer) -> bool:
-    """Whether a REST answer has something for the buyer to read: the bot's answer, as the desk counts it.
+    """Whether a REST answer has a reply the desk would show the buyer: the bot's answer, as the desk counts it.
 
     A chat the bot handed to a person is paused in Rasa, which then answers its
     lines with nothing (no policy, no action: NLU only). Through the desk those
     lines go to the person; counted as bare Rasa's answers they were a cheap kind
     of work the desk's side never times, pulling bare Rasa's p50 down.
     """
-    return isinstance(answer, list) and any(
-        isinstance(message, dict) and any(message.get(key) for key in ("text", "image", "buttons"))
-        for message in answer)
+    return isinstance(answer, list) and any(isinstance(message, dict) and not is_handoff(message)
+                                            for message in answer)
 
 
 def record_bot_answer(stats: "Stats", text: str, seconds: float) -> None:
-    stats.bot_latencies.append(seconds)
     stats.bot_by_line.setdefault(text, []).append(seconds)
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns `text` takes: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def line_table(bare: "Stats", desk: "Stats") -> List[str]:
@@ -151,15 +158,14 @@ def line_table(bare: "Stats", desk: "Stats") -> List[str]:
     to every kind of line (an answer from an action, from a rule, a session's
     first line) or the mixes differ.
     """
-    lines = [f"{'line':<12}{'bare n':>8}{'p50':>8}{'desk n':>8}{'p50':>8}{'added':>8}{'ratio':>7}"]
     slowest_first = sorted(bare.bot_by_line, key=lambda text: -percentile_ms(bare.bot_by_line[text], 0.5))
     texts = slowest_first + sorted(set(desk.bot_by_line) - set(bare.bot_by_line))
+    width = max([_columns("line")] + [_columns(text) for text in texts]) + 2
+    lines = [f"{'line':<{width}}{'bare n':>8}{'p50':>8}{'desk n':>8}{'p50':>8}{'added':>8}{'ratio':>7}"]
     for text in texts:
         b, d = bare.bot_by_line.get(text, []), desk.bot_by_line.get(text, [])
         b50, d50 = percentile_ms(b, 0.5), percentile_ms(d, 0.5)
-        # Chinese characters take two columns: pad the text by its width, not its length.
-        pad = " " * max(0, 12 - sum(2 if ord(c) > 0x2e80 else 1 for c in text))
-        lines.append(f"{text}{pad}{len(b):>8}{b50:>8.1f}{len(d):>8}{d50:>8.1f}{d50 - b50:>8.1f}"
+        lines.append(f"{text}{' ' * (width - _columns(text))}{len(b):>8}{b50:>8.1f}{len(d):>8}{d50:>8.1f}{d50 - b50:>8.1f}"
                      f"{d50 / b50:>7.2f}")
     return lines
 

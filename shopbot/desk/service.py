@@ -76,7 +76,7 @@ def _drop(answer: Optional["asyncio.Future"]) -> None:
         answer.add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
-def _is_handoff(reply: Dict[str, Any]) -> bool:
+def is_handoff(reply: Dict[str, Any]) -> bool:
     """The bot's handoff payload: an instruction to the desk, never shown to the buyer."""
     custom = reply.get("custom")
     return isinstance(custom, dict) and "handoff" in custom
@@ -318,9 +318,9 @@ class DeskService:
             await self.hand_off(conversation, "bot_unavailable", "high",
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
             return None
-        handoffs = [r["custom"]["handoff"] for r in replies if _is_handoff(r)]
+        handoffs = [r["custom"]["handoff"] for r in replies if is_handoff(r)]
         handoff: Optional[Dict[str, Any]] = handoffs[-1] if handoffs else None
-        shown = [r for r in replies if not _is_handoff(r)]
+        shown = [r for r in replies if not is_handoff(r)]
         for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
             after = typing_off if position == len(shown) else []
