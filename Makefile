@@ -88,33 +88,33 @@ test-stories: train
 		--fail-on-prediction-errors --out var/results-core --no-plot
 
 nlu-gate: train
-	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) \
+	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_TEST) \
 		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
 
 ## benchmarks print figures; they do not pass or fail on speed.
 bench: bench-nlu bench-train bench-thresholds bench-load bench-faults bench-sweep
 
 bench-nlu: train
-	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
-	$(BIN)/python bench/nlu.py --model models/shopbot.tar.gz --data bench/data/nlu_other_goods.yml \
+	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
+	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data bench/data/nlu_other_goods.yml \
 		--out var/results-nlu-other-goods
 
 bench-train: setup
-	$(BIN)/python bench/train.py
+	$(BIN)/python -m bench.train
 
 ## bench-thresholds: what the fallback thresholds trade, by cross-validation (trains FOLDS models).
 bench-thresholds: setup
-	$(BIN)/python bench/thresholds.py --folds $(FOLDS)
+	$(BIN)/python -m bench.thresholds --folds $(FOLDS)
 
 ## bench-load / bench-faults start the cluster themselves (see bench/).
 bench-load: train
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.load
 
 bench-faults: train
-	$(BIN)/python bench/faults.py
+	$(BIN)/python -m bench.faults
 
 bench-sweep: setup
-	$(BIN)/python bench/sweep.py
+	$(BIN)/python -m bench.sweep
 
 clean:
 	rm -rf models var results .pytest_cache

@@ -1,6 +1,6 @@
 """Hostile inputs and fault drills: the full versions of test_hostile_inputs and test_cluster_faults.
 
-    python bench/faults.py --rasa-url http://127.0.0.1:5005 --desk-url http://127.0.0.1:8000 \
+    python -m bench.faults --rasa-url http://127.0.0.1:5005 --desk-url http://127.0.0.1:8000 \
         [-n 5000] [--seed 1] [--secret $DESK_SECRET] [--agent alice:password]
     make bench-faults     (no URLs: starts make run-cluster's topology with an agent of its
                            own, runs the hostile inputs, then the fault drills: a Rasa
@@ -8,7 +8,7 @@
                            killed, the action server killed and PostgreSQL restarted,
                            each under load)
 
-Sends N generated cases (shopbot.hostile) to Rasa's REST channel, the desk's
+Sends N generated cases (harness.hostile) to Rasa's REST channel, the desk's
 buyer WebSocket and its agent/trainer APIs, then prints the cases per kind, the
 5xx answers, every other problem, and whether both servers still answer a normal
 question. Last line:
@@ -33,11 +33,10 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shopbot.config import DEV_SECRET  # noqa: E402
-from shopbot.hostile import generate  # noqa: E402
-from shopbot.hostile_runner import HostileRunner, split  # noqa: E402
+from harness.hostile import generate
+from harness.hostile_runner import HostileRunner, split
+from shopbot.config import DEV_SECRET
 
 
 def main(argv=None) -> int:
@@ -66,7 +65,7 @@ def with_cluster(args) -> int:
     """The cluster of `make run-cluster`: hostile inputs, then the fault drills."""
     import secrets
 
-    from shopbot.cluster import Cluster
+    from harness.cluster import Cluster
 
     # A secret of its own, as in production: the hostile "signed with the development
     # default" cases must then be refused.
@@ -91,8 +90,8 @@ def run_drills(cluster, args) -> int:
     """Each fault of issue 6 under load, at full size; exit 1 if a message was lost."""
     import signal
 
-    from shopbot.cluster import ensure_postgres_running, restart_postgres
-    from shopbot.fault_drill import drill, stranded_line
+    from harness.cluster import ensure_postgres_running, restart_postgres
+    from harness.fault_drill import drill, stranded_line
 
     agent = tuple(args.agent.split(":", 1))
     rasa, desk = f"rasa-{cluster.rasa_replicas[0]}", f"desk-{cluster.desk_replicas[0]}"

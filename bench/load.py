@@ -1,7 +1,7 @@
 """Load benchmark: simulated buyers through the desks and against bare Rasa, one run.
 
     make bench-load            (starts make run-cluster's topology, then stops it)
-    python bench/load.py --no-cluster --desk-url ... --rasa-url ...   (servers you run)
+    python -m bench.load --no-cluster --desk-url ... --rasa-url ...   (servers you run)
 
 Buyers play multi-turn conversations from the manual's situations, paced so the
 whole crowd offers --rate messages/s. Each buyer waits for the answer, then
@@ -60,17 +60,17 @@ from typing import Dict, List, Optional, Tuple
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.relay import start_relays
+from harness import proc_cpu
+from harness.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts
+from harness.cluster import SHARED_SERVERS, Cluster
+from harness.cpu_stand_in import start_stand_in
+from harness.fault_drill import ACCOUNTS
+from shopbot import config
+from shopbot.desk.service import is_handoff
+from shopbot.desk.stage_times import STAGES, percentile_ms
 
-from shopbot import config, proc_cpu  # noqa: E402
-from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts  # noqa: E402
-from shopbot.cluster import SHARED_SERVERS, Cluster  # noqa: E402
-from shopbot.cpu_stand_in import start_stand_in  # noqa: E402
-from shopbot.desk.service import is_handoff  # noqa: E402
-from shopbot.desk.stage_times import STAGES, percentile_ms  # noqa: E402
-from shopbot.fault_drill import ACCOUNTS  # noqa: E402
-from bench.relay import start_relays  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CONVERSATIONS = [
     ["在吗", "这个芒果干还有货吗", "保质期多久", "新疆包邮吗", "好的谢谢"],

@@ -1,6 +1,6 @@
 """The least any desk in this stack could add: a Sanic WebSocket relay to Rasa, and nothing else.
 
-    python bench/relay.py --port 8101 --rasa http://127.0.0.1:5011,http://127.0.0.1:5012
+    python -m bench.relay --port 8101 --rasa http://127.0.0.1:5011,http://127.0.0.1:5012
 
 It speaks the widget's protocol just far enough for `SimulatedBuyer` (a signed
 hello and the welcome, a message and its echo, the bot's answers) and relays
@@ -26,14 +26,13 @@ from typing import List, Sequence, Tuple
 
 from sanic import Sanic
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness.cluster import free_port
+from shopbot import config
+from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
+from shopbot.desk.signing import verified_account
+from shopbot.desk.sanic_compat import patch_websocket_recv
 
-from shopbot import config  # noqa: E402
-from shopbot.cluster import free_port  # noqa: E402
-from shopbot.desk.rasa_client import RasaClient, RasaUnavailable  # noqa: E402
-from shopbot.desk.signing import verified_account  # noqa: E402
-from shopbot.desk.sanic_compat import patch_websocket_recv  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_relay(name: str, rasa_urls: list) -> Sanic:
@@ -84,7 +83,7 @@ def start_relays(rasa_urls: Sequence[str], count: int = 2, timeout: float = 60.0
     processes, urls = [], []
     for _ in range(count):
         port = free_port()
-        processes.append(subprocess.Popen([sys.executable, __file__, "--port", str(port), "--rasa", ",".join(rasa_urls)],
+        processes.append(subprocess.Popen([sys.executable, "-m", "bench.relay", "--port", str(port), "--rasa", ",".join(rasa_urls)], cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         urls.append(f"http://127.0.0.1:{port}")
     give_up_at = time.monotonic() + timeout

@@ -1,6 +1,6 @@
 """What a desk's recovery sweep costs PostgreSQL, for a first sweep and for each later one.
 
-    .venv/bin/python bench/sweep.py [--rate 32] [--db-url postgresql://postgres@127.0.0.1:5432/shopbot_bench_sweep]
+    .venv/bin/python -m bench.sweep [--rate 32] [--db-url postgresql://postgres@127.0.0.1:5432/shopbot_bench_sweep]
 
 Every desk looks for abandoned buyer messages every RECOVER_EVERY seconds
 (shopbot/desk/service.py). This fills a scratch database with RECOVER_WITHIN of
@@ -15,15 +15,11 @@ import statistics
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from shopbot.desk import service, states  # noqa: E402
-from shopbot.desk.store import DeskStore, conversations, messages  # noqa: E402
+from shopbot.desk import service, states
+from shopbot.desk.store import DeskStore, conversations, messages
 
 LINES_PER_CHAT = 5
 

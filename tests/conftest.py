@@ -13,7 +13,7 @@ import pytest
 import requests
 import yaml
 
-from shopbot.cluster import free_port
+from harness.cluster import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "shopbot.tar.gz"

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from bench.relay import start_relays
 from shopbot import config
-from shopbot.buyer_sim import SimulatedBuyer
+from harness.buyer_sim import SimulatedBuyer
 
 
 async def stand_in_rasa(replies):

@@ -13,11 +13,11 @@ import signal
 import pytest
 import requests
 
-from shopbot.cluster import Cluster, ensure_postgres_running, restart_postgres
+from harness.cluster import Cluster, ensure_postgres_running, restart_postgres
 from shopbot.desk.service import ABANDONED_AFTER, ORPHANED_AFTER
-from shopbot.fault_drill import drill, stranded_line
-from shopbot.hostile import generate
-from shopbot.hostile_runner import HostileRunner, split
+from harness.fault_drill import drill, stranded_line
+from harness.hostile import generate
+from harness.hostile_runner import HostileRunner, split
 from tests.conftest import DESK_SECRET, SAMPLE_NOW
 
 AGENT = ("drill-agent", "drill-agent-pass")

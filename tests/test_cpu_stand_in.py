@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from shopbot import proc_cpu
-from shopbot.cpu_stand_in import start_stand_in
+from harness import proc_cpu
+from harness.cpu_stand_in import start_stand_in
 
 
 def cores_burned(burners, seconds=3.0):

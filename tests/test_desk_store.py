@@ -202,7 +202,7 @@ def test_a_message_arriving_while_postgresql_restarts_is_stored_once_it_is_back(
     """Real PostgreSQL, stopped for a moment: the store waits for it instead of failing."""
     import sqlalchemy as sa
 
-    from shopbot.cluster import pg_ctlcluster, ensure_postgres_running
+    from harness.cluster import pg_ctlcluster, ensure_postgres_running
 
     admin = sa.create_engine("postgresql://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -1,7 +1,7 @@
 """Hostile input at every entrance: Rasa's REST channel, the buyer socket, the agents' APIs.
 
-1,100 generated cases (shopbot.hostile, fixed seed) are sent once per run by
-shopbot.hostile_runner; each test below judges one thing a user would notice.
+1,100 generated cases (harness.hostile, fixed seed) are sent once per run by
+harness.hostile_runner; each test below judges one thing a user would notice.
 The full version is bench/faults.py (`make bench-faults`).
 """
 import asyncio
@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 import requests
 
-from shopbot.hostile import KINDS, generate
-from shopbot.hostile_runner import HostileRunner, split
+from harness.hostile import KINDS, generate
+from harness.hostile_runner import HostileRunner, split
 from tests.conftest import DESK_SECRET
 
 CASES = 1100

@@ -100,7 +100,7 @@ async def test_bot_agent_and_system_messages_read_back_with_their_buttons_and_au
 
 async def test_a_write_while_postgresql_restarts_waits_for_it_and_is_stored_once():
     """Real PostgreSQL, stopped with the pool's connection open: the write is retried, not failed."""
-    from shopbot.cluster import ensure_postgres_running, pg_ctlcluster
+    from harness.cluster import ensure_postgres_running, pg_ctlcluster
 
     store, writes, chat = await asyncpg_desk("shopbot_message_writes_restart_test")
     await writes.add_buyer_message(chat.id, "在吗", "c-1")  # the pool now holds a connection that will die

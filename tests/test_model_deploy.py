@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from shopbot.cluster import free_port
+from harness.cluster import free_port
 from shopbot.training.retrain import DeployFailed, deploy, read_history, rollback
 
 

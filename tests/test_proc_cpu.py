@@ -4,7 +4,7 @@ import subprocess
 import sys
 import time
 
-from shopbot import proc_cpu
+from harness import proc_cpu
 
 # Burns `seconds` of CPU, then stays alive so the snapshot after still sees it.
 BURN_THEN_WAIT = ("import time\nend = time.process_time() + {seconds}\n"

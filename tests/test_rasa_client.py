@@ -4,7 +4,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from shopbot.cluster import free_port
+from harness.cluster import free_port
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable, replies_to_line
 
 REPLY = [{"recipient_id": "c1", "text": "亲,有货的哦"}]

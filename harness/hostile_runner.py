@@ -1,4 +1,4 @@
-"""Sending shopbot.hostile cases to running servers and judging what came back.
+"""Sending harness.hostile cases to running servers and judging what came back.
 
 Shared by tests/test_hostile_inputs.py and bench/faults.py. Judged as a user
 would notice: a 5xx, a reply with another account's order ids or tracking
@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import aiohttp
 from yarl import URL
 
-from shopbot.hostile import WS_MAX_SIZE, HostileCase, foreign_identifiers, load_accounts, materialize_hello
+from harness.hostile import WS_MAX_SIZE, HostileCase, foreign_identifiers, load_accounts, materialize_hello
 from shopbot.desk.frames import events_in
 from shopbot.desk.signing import sign
 

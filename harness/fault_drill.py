@@ -1,7 +1,7 @@
 """A fault drill: buyers chat through the desks while something in the cluster breaks.
 
 Used by the cluster fault tests (short) and `make bench-faults` (long). Buyers
-behave like the widget (shopbot.buyer_sim), a simulated agent serves whatever
+behave like the widget (harness.buyer_sim), a simulated agent serves whatever
 is handed off, and `fault` (a plain function: kill a replica, restart
 PostgreSQL) runs `fault_at` seconds in. Afterwards the desk's stored
 transcripts are read back: every message must be there once, with an answer.
@@ -16,7 +16,7 @@ from typing import Callable, List, Optional
 
 import aiohttp
 
-from shopbot.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts
+from harness.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts
 
 ACCOUNTS = ["tb_lily", "tb_wang88", "小鱼儿2019", "tb_chen_mama", "吃货阿强", "tb_zhou77", "sunny_day", "老李爱坚果"]
 SCRIPTS = [
@@ -125,7 +125,7 @@ async def stranded_line(cluster, secret: str, timeout: float = 120.0) -> Strande
     Rasa's replicas are frozen (SIGSTOP) while the line is sent, so the kill always lands
     while the bot is thinking: the drills under load only catch that moment by chance.
     The desk restarts (the cluster's supervisor) under a new name; the line is the
-    sweep's to answer. `cluster`: a running shopbot.cluster.Cluster.
+    sweep's to answer. `cluster`: a running harness.cluster.Cluster.
     """
     import os
     import signal

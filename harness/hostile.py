@@ -3,7 +3,7 @@
 `generate(n, seed)` returns the same `n` cases for the same seed, for the short
 pytest run (tests/test_hostile_inputs.py) and the full benchmark
 (bench/faults.py) alike. Standard library only; sending the cases is
-shopbot.hostile_runner's job.
+harness.hostile_runner's job.
 
 A case is a kind (what is hostile about it), a target (which entrance takes it)
 and the payload:

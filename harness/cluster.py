@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 import requests
 import sqlalchemy as sa
 
-from shopbot.proc_cpu import Roles
+from harness.proc_cpu import Roles
 
 ROOT = Path(__file__).resolve().parent.parent
 # This machine's servers the topology uses, counted whole (they may serve others too).
