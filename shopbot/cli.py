@@ -20,15 +20,27 @@ def check_replies(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_user(args: argparse.Namespace) -> int:
-    import getpass
-
+async def _with_desk_store(work):
+    """`await work(store)` on the desk's database (migrated first), then let it go."""
     from shopbot import config
     from shopbot.desk.store import DeskStore
 
+    store = await DeskStore(config.load().desk_db_url).open()
+    try:
+        return await work(store)
+    finally:
+        await store.close()
+
+
+def add_user(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    from shopbot.desk.auth import add_user as add_desk_user
+
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     try:
-        DeskStore(config.load().desk_db_url).add_user(args.username, password, args.role)
+        asyncio.run(_with_desk_store(lambda store: add_desk_user(store, args.username, password, args.role)))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -77,20 +89,21 @@ def nlu_import(args: argparse.Namespace) -> int:
 
 
 def inbox(args: argparse.Namespace) -> int:
+    import asyncio
+
     import sqlalchemy as sa
 
     from shopbot import config
     from shopbot.training.examples import existing_examples
-    from shopbot.training.inbox import build_inbox, flag
+    from shopbot.training.inbox import build_inbox
 
-    cfg = config.load()
-    desk = sa.create_engine(cfg.desk_db_url)
     if args.flag:
-        flag(desk, args.flag, flagged_by="cli")
+        asyncio.run(_with_desk_store(lambda store: store.add_flag(args.flag, flagged_by="cli")))
         print(f"flagged: {args.flag}")
         return 0
     labelled = set(existing_examples(Path("data") / "nlu"))
-    items = build_inbox(sa.create_engine(cfg.tracker_db_url), desk, labelled=labelled)[: args.limit]
+    flags = asyncio.run(_with_desk_store(lambda store: store.open_flags()))
+    items = build_inbox(sa.create_engine(config.load().tracker_db_url), flags, labelled=labelled)[: args.limit]
     if args.json:
         print(json.dumps([i.as_dict() for i in items], ensure_ascii=False, indent=2))
         return 0

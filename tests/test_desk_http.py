@@ -1,193 +1,222 @@
-"""The desk over HTTP and WebSocket, as the widget and the console use it."""
-import asyncio
-import json
-import time
-import uuid
-
+"""The desk over HTTP and WebSocket as the widget and the console use it: the real app
+(`create_app()`), served in the test's loop, with a stand-in for Rasa."""
 import aiohttp
 import pytest
-import requests
 
-from shopbot.desk.frames import events_in
-from shopbot.desk.signing import sign
-from tests.conftest import DESK_SECRET
+from tests.desk_support import DESK_SECRET, StandInRasa, bot_answer, running_desk, signed_hello, widget
 
 AGENT_ENDPOINTS = [
-    ("GET", "/api/queue"), ("GET", "/api/me"), ("GET", "/api/quick-replies"),
+    ("GET", "/api/queue"), ("GET", "/api/me"), ("GET", "/api/quick-replies"), ("GET", "/api/rules"),
     ("GET", "/api/conversations/abc"), ("POST", "/api/conversations/abc/claim"),
     ("POST", "/api/conversations/abc/messages"), ("POST", "/api/conversations/abc/hand-back"),
     ("POST", "/api/conversations/abc/close"), ("GET", "/api/stats/stages"),
 ]
+TRAINER_ENDPOINTS = [("GET", "/api/trainer/inbox"), ("GET", "/api/trainer/intents"), ("POST", "/api/trainer/label"),
+                     ("POST", "/api/trainer/retrain"), ("GET", "/api/trainer/jobs/x"), ("POST", "/api/trainer/rollback")]
 
 
-@pytest.mark.parametrize("method,path", AGENT_ENDPOINTS)
-def test_agent_endpoints_answer_401_without_a_session(desk, method, path):
-    response = requests.request(method, desk.url + path, json={"text": "hi"}, timeout=10)
-    assert response.status_code == 401
-    assert response.json()["error"] == "请先登录"
+@pytest.fixture
+async def desk(tmp_path):
+    async with running_desk(tmp_path) as running:
+        await running.add_user("alice")
+        await running.add_user("bob")
+        await running.add_user("tina", role="trainer")
+        yield running
 
 
-def test_a_forged_session_token_is_401(desk):
-    response = requests.get(desk.url + "/api/queue", headers={"Authorization": "Bearer forged"}, timeout=10)
-    assert response.status_code == 401
-
-
-def test_a_wrong_password_gets_a_clear_message(desk):
-    response = requests.post(desk.url + "/api/login", json={"username": "alice", "password": "nope"}, timeout=10)
-    assert response.status_code == 401
-    assert response.json()["error"] == "用户名或密码错误"
-    assert requests.post(desk.url + "/api/login", data=b"{bad json", timeout=10).status_code == 400
-
-
-def agent_session(desk, username="alice"):
-    session = requests.Session()
-    assert session.post(desk.url + "/api/login", json={"username": username, "password": "agentpass1"},
-                        timeout=10).ok
-    return session
-
-
-async def buyer_chat(desk, hello, messages, client_ids=None):
-    """Open the widget's socket, send messages, collect events until the replies settle."""
-    events = []
-    client_ids = client_ids or [uuid.uuid4().hex for _ in messages]
+async def test_agent_and_trainer_endpoints_answer_401_without_a_session(desk):
     async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(desk.url.replace("http", "ws") + "/ws/buyer") as ws:
-            await ws.send_str(json.dumps(dict({"type": "hello"}, **hello)))
-            for text, client_id in zip(messages, client_ids):
-                await ws.send_str(json.dumps({"type": "message", "client_id": client_id, "text": text}))
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                try:
-                    msg = await ws.receive(timeout=3)
-                except asyncio.TimeoutError:
-                    break
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    break
-                events.extend(events_in(json.loads(msg.data)))
-    return events
+        for method, path in AGENT_ENDPOINTS + TRAINER_ENDPOINTS + [("POST", "/api/trainer/flags")]:
+            async with http.request(method, desk.url + path, json={"text": "hi"}) as answer:
+                assert (answer.status, (await answer.json())["error"]) == (401, "请先登录"), path
+        async with http.get(desk.url + "/api/queue", headers={"Authorization": "Bearer forged"}) as answer:
+            assert answer.status == 401
 
 
-def signed(account):
-    ts = int(time.time())
-    return {"account": account, "ts": ts, "sig": sign(account, ts, DESK_SECRET)}
+async def test_an_agent_cannot_use_the_trainers_endpoints(desk):
+    alice = await desk.session("alice")
+    async with alice:
+        for method, path in TRAINER_ENDPOINTS:
+            async with alice.request(method, desk.url + path, json={}) as answer:
+                assert (answer.status, (await answer.json())["error"]) == (403, "没有权限"), path
 
 
-def test_the_buyers_line_comes_back_in_one_frame_with_what_answers_it(desk):
-    """The echo that confirms a line never costs the widget a frame of its own."""
-    async def frames():
-        async with aiohttp.ClientSession() as http:
-            async with http.ws_connect(desk.url.replace("http", "ws") + "/ws/buyer") as ws:
-                await ws.send_str(json.dumps(dict({"type": "hello"}, **signed("tb_lily"))))
-                await ws.receive(timeout=10)  # welcome
-                await ws.send_str(json.dumps({"type": "message", "client_id": "one-frame", "text": "这款有货吗",
-                                              "resend": False}))
-                received = []
-                while not any(e.get("type") == "message" and e["message"]["sender"] == "bot"
-                              for frame in received for e in events_in(frame)):
-                    received.append(json.loads((await ws.receive(timeout=30)).data))
-                return received
-
-    received = asyncio.run(frames())
-    with_the_line = next(frame for frame in received if any(
-        e.get("type") == "message" and e["message"].get("client_id") == "one-frame" for e in events_in(frame)))
-    assert with_the_line["type"] == "batch"
-    kinds = [(e["type"], e.get("on") or e.get("message", {}).get("sender")) for e in with_the_line["events"]]
-    assert kinds[0] == ("message", "buyer") and kinds[1] in (("message", "bot"), ("typing", True))
+async def test_a_wrong_password_or_a_bad_body_gets_a_clear_message(desk):
+    async with aiohttp.ClientSession() as http:
+        async with http.post(desk.url + "/api/login", json={"username": "alice", "password": "nope"}) as answer:
+            assert (answer.status, (await answer.json())["error"]) == (401, "用户名或密码错误")
+        async with http.post(desk.url + "/api/login", data=b"{bad json") as answer:
+            assert answer.status == 400 and (await answer.json())["error"]
+        async with http.post(desk.url + "/api/login", json={"username": "nobody", "password": "agentpass1"}) as answer:
+            assert answer.status == 401
 
 
-def test_a_signed_buyer_gets_answers_about_their_own_orders(desk):
-    events = asyncio.run(buyer_chat(desk, signed("tb_lily"), ["我的快递到哪了"]))
-    assert events[0]["type"] == "welcome" and events[0]["account"] == "tb_lily"
-    bot = [e["message"]["text"] for e in events if e["type"] == "message" and e["message"]["sender"] == "bot"]
-    assert bot and "登录" not in bot[0]
+async def test_errors_come_back_as_json_not_html_pages(desk):
+    async with aiohttp.ClientSession() as http:
+        for method, path, status in [("GET", "/no-such-page", 404), ("DELETE", "/api/queue", 405),
+                                     ("GET", "/static/%00x", 404), ("GET", "/static/" + "a" * 300, 404)]:
+            async with http.request(method, desk.url + path) as answer:
+                assert answer.status == status, path
+                assert answer.content_type == "application/json" and (await answer.json())["error"]
 
 
-def test_a_forged_signature_makes_an_anonymous_buyer_who_sees_no_order(desk):
-    hello = dict(signed("tb_lily"), account="tb_wang88")
-    events = asyncio.run(buyer_chat(desk, hello, ["我的快递到哪了"]))
-    assert events[0]["account"] is None
-    bot = [e["message"]["text"] for e in events if e["type"] == "message" and e["message"]["sender"] == "bot"]
-    assert bot and "登录" in bot[0]
+async def test_a_logged_in_agent_sees_who_they_are_until_they_log_out(desk):
+    alice = await desk.session("alice")
+    async with alice:
+        async with alice.get(desk.url + "/api/me") as answer:
+            assert await answer.json() == {"username": "alice", "role": "agent"}
+        async with alice.post(desk.url + "/api/logout") as answer:
+            assert answer.status == 200
+        async with alice.get(desk.url + "/api/me") as answer:
+            assert answer.status == 401
 
 
-def test_an_agent_sees_how_long_this_desks_steps_of_a_bot_answer_take(desk):
-    alice = agent_session(desk)
-    before = alice.get(desk.url + "/api/stats/stages", timeout=10).json()["stages"]
-    asyncio.run(buyer_chat(desk, signed("tb_lily"), ["这款有货吗"]))
-    after = alice.get(desk.url + "/api/stats/stages", timeout=10).json()["stages"]
-    for stage in ("store_line", "rasa", "shown", "answer", "whole"):
-        assert after[stage]["count"] >= before[stage]["count"] + 1
-        assert 0 < after[stage]["p50_ms"] <= after[stage]["p95_ms"]
-    assert after["whole"]["p95_ms"] < 20_000
+async def test_a_signed_buyer_is_known_and_a_forged_signature_is_an_anonymous_visitor(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        assert (lily.welcome["type"], lily.welcome["account"]) == ("welcome", "tb_lily")
+        await lily.say("我的快递到哪了", "c1")
+        await lily.until(bot_answer)
+    async with widget(desk, dict(signed_hello("tb_lily"), account="tb_wang88")) as forger:
+        assert forger.welcome["account"] is None
+        await forger.say("我的快递到哪了", "c1")
+        await forger.until(bot_answer)
+    async with widget(desk, signed_hello("tb_wang88", secret="not-the-shops-secret")) as other:
+        assert other.welcome["account"] is None
+    assert [account for _, _, account in desk.rasa.sent] == ["tb_lily", None]
 
 
-def test_a_complaint_reaches_the_queue_and_an_agent_can_answer(desk):
-    events = asyncio.run(buyer_chat(desk, signed("tb_lily"), ["你们什么破服务 我要投诉"]))
-    conversation_id = events[0]["conversation_id"]
-    alice = agent_session(desk)
-    waiting = alice.get(desk.url + "/api/queue", timeout=10).json()["waiting"]
-    chat = next(c for c in waiting if c["id"] == conversation_id)
-    assert chat["reason"] in ("complaint", "anger") and chat["priority"] == "high"
-    assert alice.post(f"{desk.url}/api/conversations/{conversation_id}/claim", timeout=10).ok
-    bob = agent_session(desk, "bob")
-    second = bob.post(f"{desk.url}/api/conversations/{conversation_id}/claim", timeout=10)
-    assert second.status_code == 409 and "alice" in second.json()["error"]
-    reply = alice.post(f"{desk.url}/api/conversations/{conversation_id}/messages",
-                       json={"text": "亲,非常抱歉,我来为您处理"}, timeout=10)
-    assert reply.ok
-    detail = alice.get(f"{desk.url}/api/conversations/{conversation_id}", timeout=10).json()
-    senders = [m["sender"] for m in detail["messages"]]
-    assert senders[0] == "buyer" and "agent" in senders
+async def test_a_buyer_sees_their_line_then_the_bots_answer(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        await lily.say("这款有货吗", "line-1")
+        events = await lily.until(bot_answer)
+    messages = [(e["message"]["sender"], e["message"]["text"], e["message"]["client_id"])
+                for e in events if e["type"] == "message"]
+    assert messages == [("buyer", "这款有货吗", "line-1"), ("bot", "亲,收到:这款有货吗", None)]
 
 
-def test_a_rule_breaking_agent_reply_needs_confirmation(desk):
-    events = asyncio.run(buyer_chat(desk, signed("tb_lily"), ["转人工"]))
-    conversation_id = events[0]["conversation_id"]
-    alice = agent_session(desk)
-    alice.post(f"{desk.url}/api/conversations/{conversation_id}/claim", timeout=10)
-    draft = {"text": "亲,这个是特价商品,不提供发票哦"}
-    refused = alice.post(f"{desk.url}/api/conversations/{conversation_id}/messages", json=draft, timeout=10)
-    assert refused.status_code == 422
-    assert refused.json()["breaches"][0]["rule"] == "invoice_refused"
-    confirmed = alice.post(f"{desk.url}/api/conversations/{conversation_id}/messages",
-                           json=dict(draft, confirm=True), timeout=10)
-    assert confirmed.ok
+async def test_a_buyer_cannot_resume_another_buyers_chat(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        await lily.say("我的地址是杭州市西湖区", "c1")
+        await lily.until(bot_answer)
+        chat_id = lily.welcome["conversation_id"]
+    async with widget(desk, signed_hello("tb_wang88", conversation_id=chat_id)) as other:
+        assert other.welcome["conversation_id"] != chat_id
+        assert other.events == []  # no history of lily's
+    async with widget(desk, signed_hello("tb_lily", conversation_id=chat_id)) as again:
+        assert again.welcome["conversation_id"] == chat_id
+        assert [e["message"]["text"] for e in await again.until(bot_answer)][0] == "我的地址是杭州市西湖区"
 
 
-def test_a_desk_restart_mid_chat_loses_nothing(desk):
-    events = asyncio.run(buyer_chat(desk, signed("tb_lily"), ["转人工", "我在等"]))
-    conversation_id = events[0]["conversation_id"]
-    alice = agent_session(desk)
-    before = alice.get(f"{desk.url}/api/conversations/{conversation_id}", timeout=10).json()
-    desk.stop()
-    desk.start()
-    alice = agent_session(desk)
-    after = alice.get(f"{desk.url}/api/conversations/{conversation_id}", timeout=10).json()
-    assert after["messages"] == before["messages"]
-    assert after["conversation"]["state"] == "waiting"
-    resumed = asyncio.run(buyer_chat(desk, dict(signed("tb_lily"), conversation_id=conversation_id), []))
-    assert resumed[0]["conversation_id"] == conversation_id
-    replayed = [e["message"]["text"] for e in resumed if e["type"] == "message"]
-    assert "我在等" in replayed
+async def test_an_agent_sees_how_long_this_desks_steps_of_a_bot_answer_take(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        await lily.say("这款有货吗", "c1")
+        await lily.until(bot_answer)
+    alice = await desk.session("alice")
+    async with alice:
+        async with alice.get(desk.url + "/api/stats/stages") as answer:
+            stages = (await answer.json())["stages"]
+    for stage in ("store_line", "rasa", "answer", "whole"):
+        assert stages[stage]["count"] == 1 and 0 < stages[stage]["p50_ms"] <= stages[stage]["p95_ms"]
 
 
-def test_a_line_resent_on_a_new_socket_is_confirmed_to_the_widget_but_stored_and_answered_once(desk):
+async def test_a_complaint_reaches_the_queue_and_only_the_first_agent_to_claim_it_answers(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        await lily.say("你们什么破服务 我要投诉", "c1")
+        await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
+        chat_id = lily.welcome["conversation_id"]
+        alice, bob = await desk.session("alice"), await desk.session("bob")
+        async with alice, bob:
+            async with alice.get(desk.url + "/api/queue") as answer:
+                waiting = (await answer.json())["waiting"]
+            assert [(c["id"], c["reason"], c["priority"]) for c in waiting] == [(chat_id, "anger", "high")]
+            async with alice.post(f"{desk.url}/api/conversations/{chat_id}/claim") as answer:
+                assert answer.status == 200
+            async with bob.post(f"{desk.url}/api/conversations/{chat_id}/claim") as answer:
+                assert answer.status == 409 and "alice" in (await answer.json())["error"]
+            async with bob.post(f"{desk.url}/api/conversations/{chat_id}/messages", json={"text": "亲"}) as answer:
+                assert answer.status == 409
+            async with alice.post(f"{desk.url}/api/conversations/{chat_id}/messages",
+                                  json={"text": "亲,非常抱歉,我来为您处理"}) as answer:
+                assert answer.status == 200
+            heard = await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "agent")
+            assert heard[-1]["message"]["text"] == "亲,非常抱歉,我来为您处理"
+            async with alice.get(f"{desk.url}/api/conversations/{chat_id}") as answer:
+                senders = [m["sender"] for m in (await answer.json())["messages"]]
+    assert senders[0] == "buyer" and senders[-1] == "agent"
+    assert desk.rasa.sent == []  # the desk handed the angry buyer over without asking the bot
+
+
+async def test_a_rule_breaking_agent_reply_needs_confirmation(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        await lily.say("转人工", "c1")
+        await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
+        chat_id = lily.welcome["conversation_id"]
+    alice = await desk.session("alice")
+    async with alice:
+        await alice.post(f"{desk.url}/api/conversations/{chat_id}/claim")
+        draft = {"text": "亲,这个是特价商品,不提供发票哦"}
+        async with alice.post(f"{desk.url}/api/conversations/{chat_id}/messages", json=draft) as refused:
+            assert refused.status == 422
+            assert (await refused.json())["breaches"][0]["rule"] == "invoice_refused"
+        async with alice.post(f"{desk.url}/api/conversations/{chat_id}/messages",
+                              json=dict(draft, confirm=True)) as confirmed:
+            assert confirmed.status == 200
+
+
+async def test_an_agent_hands_the_chat_back_and_the_bot_answers_again(desk):
+    async with widget(desk, signed_hello("tb_lily")) as lily:
+        await lily.say("转人工", "c1")
+        await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
+        chat_id = lily.welcome["conversation_id"]
+        alice = await desk.session("alice")
+        async with alice:
+            await alice.post(f"{desk.url}/api/conversations/{chat_id}/claim")
+            async with alice.post(f"{desk.url}/api/conversations/{chat_id}/hand-back") as answer:
+                assert (await answer.json())["state"] == "bot"
+        await lily.until(lambda e: e["type"] == "state" and e["state"] == "bot")
+        await lily.say("包邮吗", "c2")
+        answered = await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+    assert answered[-1]["message"]["text"] == "亲,收到:包邮吗" and desk.rasa.resumed == [chat_id]
+
+
+async def test_a_line_resent_on_a_new_socket_is_confirmed_to_the_widget_but_stored_and_answered_once(desk):
     """The widget resends what it saw no confirmation for; the desk says "stored" again, nothing more."""
-    first = asyncio.run(buyer_chat(desk, signed("tb_lily"), ["芒果干有货吗"], client_ids=["line-1"]))
-    conversation_id = first[0]["conversation_id"]
-    messages = [e["message"] for e in first if e["type"] == "message"]
-    echo = [m for m in messages if m["sender"] == "buyer"]
-    assert [m["client_id"] for m in echo] == ["line-1"]  # the live echo is the confirmation
-    bot_replies = [m for m in messages if m["sender"] == "bot"]
-    assert bot_replies
+    async with widget(desk, signed_hello("tb_lily")) as first:
+        await first.say("芒果干有货吗", "line-1")
+        events = await first.until(bot_answer)
+        chat_id = first.welcome["conversation_id"]
+    echo = events[0]["message"]
+    assert (echo["sender"], echo["client_id"]) == ("buyer", "line-1")  # the live echo is the confirmation
 
     # As after a connection dropped before the echo arrived: everything seen is skipped, the line resent.
-    seen = max(m["id"] for m in messages)
-    again = asyncio.run(buyer_chat(desk, dict(signed("tb_lily"), conversation_id=conversation_id, after=seen),
-                                   ["芒果干有货吗"], client_ids=["line-1"]))
-    confirmed = [e["message"] for e in again if e["type"] == "message"]
-    assert [(m["id"], m["client_id"]) for m in confirmed] == [(echo[0]["id"], "line-1")]
+    seen = max(e["message"]["id"] for e in events if e["type"] == "message")
+    async with widget(desk, signed_hello("tb_lily", conversation_id=chat_id, after=seen)) as again:
+        await again.say("芒果干有货吗", "line-1")
+        confirmed = await again.next_event()
+    assert (confirmed["message"]["id"], confirmed["message"]["client_id"]) == (echo["id"], "line-1")
+    assert [m.sender for m in await desk.store.transcript(chat_id)] == ["buyer", "bot"]
+    assert len(desk.rasa.sent) == 1
 
-    stored = agent_session(desk).get(f"{desk.url}/api/conversations/{conversation_id}", timeout=10).json()["messages"]
-    assert [m["text"] for m in stored if m["sender"] == "buyer"] == ["芒果干有货吗"]
-    assert len([m for m in stored if m["sender"] == "bot"]) == len(bot_replies)
+
+async def test_the_demo_storefront_signs_its_buyer_and_pages_are_served(desk):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(desk.url + "/?account=tb_wang88") as answer:
+            page = await answer.text()
+        assert "tb_wang88" in page and "sig" in page
+        for path, kind in [("/console", "text/html"), ("/trainer", "text/html"),
+                           ("/widget.js", "application/javascript"), ("/health", "application/json")]:
+            async with http.get(desk.url + path) as answer:
+                assert answer.status == 200 and answer.content_type == kind, path
+
+
+async def test_a_desk_without_rasa_still_takes_the_line_and_hands_the_chat_to_a_person(tmp_path):
+    rasa = StandInRasa()
+    rasa.down = True
+    async with running_desk(tmp_path, rasa=rasa) as desk:
+        async with widget(desk, signed_hello("tb_lily")) as lily:
+            await lily.say("有货吗", "c1")
+            events = await lily.until(lambda e: e["type"] == "state" and e["state"] == "waiting")
+        chat = await desk.store.conversation(lily.welcome["conversation_id"])
+    assert chat.reason == "bot_unavailable"
+    assert any("稍等" in e["message"]["text"] for e in events if e["type"] == "message")
+    assert DESK_SECRET  # the hello above was signed with the test desk's secret

@@ -7,7 +7,6 @@ connected to another.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import secrets
@@ -28,11 +27,7 @@ class LocalHub:
     def __init__(self, replica: str = "") -> None:
         # This desk's name among the replicas; alone, it is the only desk alive.
         self.replica = replica or f"local:{secrets.token_hex(4)}"
-        # Each socket's queue with the number of its subscription, in the order they came:
-        # what was shown here before it is stored can later reach the sockets that came since.
-        self._subscribers: Dict[str, Dict[asyncio.Queue, int]] = defaultdict(dict)
-        self._subscriptions = itertools.count(1)
-        self._last_subscription = 0
+        self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
         self._agents: Dict[str, int] = {}
         self._claims: Dict[str, float] = {}  # key -> until (monotonic)
 
@@ -52,12 +47,11 @@ class LocalHub:
 
     def subscribe(self, channel: str) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
-        self._last_subscription = next(self._subscriptions)
-        self._subscribers[channel][queue] = self._last_subscription
+        self._subscribers[channel].add(queue)
         return queue
 
     def unsubscribe(self, channel: str, queue: asyncio.Queue) -> None:
-        self._subscribers[channel].pop(queue, None)
+        self._subscribers[channel].discard(queue)
         if not self._subscribers[channel]:
             del self._subscribers[channel]
 
@@ -78,24 +72,16 @@ class LocalHub:
         self._claims[key] = now + seconds
         return True
 
-    async def publish(self, channel: str, event: Dict[str, Any], subscribed_after: int = 0) -> None:
-        for queue, subscription in list(self._subscribers.get(channel, {}).items()):
+    async def publish(self, channel: str, event: Dict[str, Any]) -> None:
+        for queue in list(self._subscribers.get(channel, ())):
             # A stuck socket must not block the others; it resyncs on reconnect.
-            if subscription > subscribed_after and not queue.full():
+            if not queue.full():
                 queue.put_nowait(event)
 
-    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]],
-                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = (),
-                           shown_here: int = 0) -> None:
-        """Several events, delivered in this order (`already_here`, `shown_here`: see RedisHub)."""
+    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """Several events, delivered in this order."""
         for channel, event in events:
-            await self.publish(channel, event, subscribed_after=shown_here)
-
-    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> int:
-        """To this process's sockets only (with one process that is everyone); returns `shown_here` for them."""
-        shown_here = self._last_subscription
-        await self.publish_many(events)
-        return shown_here
+            await self.publish(channel, event)
 
 
 def _batch(replica: str, events: Sequence[Tuple[str, Dict[str, Any]]]) -> str:
@@ -158,29 +144,16 @@ class RedisHub:
         """True for the first caller across every replica, for `seconds`."""
         return bool(await self.redis.set(f"{self.PREFIX}claim:{key}", self.replica, nx=True, ex=max(1, int(seconds))))
 
-    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]],
-                           already_here: Sequence[Tuple[str, Dict[str, Any]]] = (),
-                           shown_here: int = 0) -> None:
+    async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
         """Several events, in order: to this replica's sockets at once, to the others in one round trip.
 
-        A socket here gets its event without a trip through Redis (the bot's answer
-        reaches the buyer sooner); the listener skips what this replica sent.
-        `already_here` are events given to publish_here earlier: the other replicas
-        get them now, first, in the same round trip. `shown_here`: what publish_here
-        returned when `events` were shown here before they were stored; of this
-        replica's sockets only those that subscribed since get them now.
+        A socket here gets its event without a trip through Redis; the listener
+        skips what this replica sent.
         """
-        if not events and not already_here:
+        if not events:
             return
-        await self.local.publish_many(events, shown_here=shown_here)
-        await self.redis.publish(self.PREFIX + self.EVENTS, _batch(self.replica, list(already_here) + list(events)))
-
-    async def publish_here(self, events: List[Tuple[str, Dict[str, Any]]]) -> int:
-        """To this replica's sockets only; the others must get them later through publish_many's `already_here`.
-
-        Returns publish_many's `shown_here` for these events.
-        """
-        return await self.local.publish_here(events)
+        await self.local.publish_many(events)
+        await self.redis.publish(self.PREFIX + self.EVENTS, _batch(self.replica, events))
 
     async def _listen(self) -> None:
         mine = self.replica.encode() + b"\n"

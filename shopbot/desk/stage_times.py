@@ -1,8 +1,7 @@
 """How long each step of a bot answer takes inside one desk, kept for operators and the load bench.
 
 When answers slow down, the first question is which step grew: storing the
-buyer's line, Rasa's answer, or storing and delivering that answer. Two
-sessions of load work answered it with throwaway timing code; every desk now
+buyer's line, Rasa's answer, or storing and delivering that answer. Every desk
 keeps the latest durations of each step and reports their percentiles
 (GET /api/stats/stages). What a buyer waits beyond "whole" is spent outside
 the desk: the socket, the load balancer, the buyer's own connection.
@@ -13,12 +12,11 @@ import time
 from collections import deque
 from typing import Deque, Dict, Iterable
 
-# store_line: the buyer's line written (and the chat's state read) before Rasa is asked.
+# store_line: the buyer's line stored, delivered, and the chat's state read, before Rasa is asked.
 # rasa: Rasa's answer, from asking to having it (resends to another replica included).
-# shown: from Rasa's answer to its first reply handed to this desk's sockets (the buyer's).
 # answer: the bot's replies stored and handed to the sockets (or the handoff made).
 # whole: from the line arriving to the answer handed to the sockets.
-STAGES = ("store_line", "rasa", "shown", "answer", "whole")
+STAGES = ("store_line", "rasa", "answer", "whole")
 
 
 def percentile_ms(seconds: Iterable[float], fraction: float) -> float:

@@ -5,37 +5,38 @@ process runs in the project directory, so labels land in data/nlu.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict
 
 import sqlalchemy as sa
 from sanic import Blueprint, Request, response
 
+from shopbot.desk.auth import login_required
 from shopbot.desk.off_loop import in_thread
+from shopbot.desk.web import body_of
 from shopbot.training.examples import add_validated, existing_examples
-from shopbot.training.inbox import build_inbox, flag, resolve
-from shopbot.training.jobs import RetrainJobs
+from shopbot.training.inbox import build_inbox, flags_to_resolve
 from shopbot.training.retrain import DeployFailed, rollback
 
 
-def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Blueprint:
+@lru_cache(maxsize=4)
+def tracker_engine(url: str) -> sa.engine.Engine:
+    """Rasa's tracker store, read (in a thread) for the inbox."""
+    return sa.create_engine(url)
+
+
+def trainer_blueprint() -> Blueprint:
     bp = Blueprint("trainer", url_prefix="/api/trainer")
     project = Path.cwd()
-    engines: Dict[str, Any] = {}
-    jobs = RetrainJobs(project, cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
-                       rasa_replica_urls=cfg.rasa_replica_urls)
-
-    def engine(url: str):
-        if url not in engines:
-            engines[url] = sa.create_engine(url)
-        return engines[url]
 
     @bp.get("/inbox")
     @login_required("trainer")
     async def inbox(request: Request):
         # Reads every recent tracker and the training files: in a thread, buyers keep being answered.
         labelled = set(await in_thread(existing_examples, project / "data" / "nlu"))
-        items = await in_thread(build_inbox, engine(cfg.tracker_db_url), engine(cfg.desk_db_url), labelled=labelled)
+        flags = await request.app.ctx.store.open_flags()
+        items = await in_thread(build_inbox, tracker_engine(request.app.ctx.cfg.tracker_db_url), flags,
+                                labelled=labelled)
         return response.json([i.as_dict() for i in items[:200]])
 
     @bp.get("/intents")
@@ -51,9 +52,9 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
         if not isinstance(text, str) or not text.strip():
             return response.json({"error": "请提供要标记的消息"}, status=400)
         conversation_id, note = data.get("conversation_id"), data.get("note")
-        await in_thread(flag, engine(cfg.desk_db_url), text.strip()[:2000],
-                        conversation_id if isinstance(conversation_id, str) else None,
-                        request.ctx.user["username"], note[:2000] if isinstance(note, str) else None)
+        await request.app.ctx.store.add_flag(text.strip()[:2000],
+                                             conversation_id[:64] if isinstance(conversation_id, str) else None,
+                                             request.ctx.user["username"], note[:2000] if isinstance(note, str) else None)
         return response.json({"ok": True})
 
     @bp.post("/label")
@@ -66,7 +67,8 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
         results, error = await in_thread(add_validated, project, [(intent, text)])
         result = results[0]
         if result.status == "added":
-            await in_thread(resolve, engine(cfg.desk_db_url), text)
+            store = request.app.ctx.store
+            await store.resolve_flags(flags_to_resolve(await store.open_flags(), text))
         body = {"status": result.status, "detail": result.detail, "intent": result.intent,
                 "text": result.text, "path": str(result.path.relative_to(project)) if result.path else None}
         if error:
@@ -78,14 +80,14 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     async def start_retrain(request: Request):
         data = body_of(request)
         folds = data.get("cross_validation_folds")
-        job = jobs.start(override=data.get("override") is True,
+        job = request.app.ctx.retrain_jobs.start(override=data.get("override") is True,
                          cross_validation_folds=folds if isinstance(folds, int) and not isinstance(folds, bool) else 0)
         return response.json(job.as_dict(), status=202)
 
     @bp.get("/jobs/<job_id>")
     @login_required("trainer")
     async def job_status(request: Request, job_id: str):
-        job = jobs.jobs.get(job_id)
+        job = request.app.ctx.retrain_jobs.jobs.get(job_id)
         if job is None:
             return response.json({"error": "没有这个训练任务"}, status=404)
         return response.json(job.as_dict())
@@ -93,7 +95,7 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     @bp.get("/jobs/<job_id>/confusion.png")
     @login_required("trainer")
     async def job_confusion(request: Request, job_id: str):
-        job = jobs.jobs.get(job_id)
+        job = request.app.ctx.retrain_jobs.jobs.get(job_id)
         name = (job.report or {}).get("confusion_matrix") if job else None
         if not name:
             return response.json({"error": "这个训练任务没有混淆矩阵"}, status=404)
@@ -108,6 +110,7 @@ def trainer_blueprint(login_required: Callable, body_of: Callable, cfg) -> Bluep
     @login_required("trainer")
     async def do_rollback(request: Request):
         try:
+            cfg = request.app.ctx.cfg
             previous = await in_thread(rollback, cfg.rasa_replica_urls, project / "models", cfg.rasa_token)
         except DeployFailed as error:
             return response.json({"error": str(error)}, status=409)

@@ -8,27 +8,14 @@ spelling variants) appears once, with how often it came and the turns around it.
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import sqlalchemy as sa
 
 from shopbot.training.examples import normalised
 
 CONFIDENCE_BAR = 0.6
-
-flags_metadata = sa.MetaData()
-flags = sa.Table(
-    "training_flags", flags_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("conversation_id", sa.String(64)),
-    sa.Column("flagged_by", sa.String(100)),
-    sa.Column("note", sa.Text),
-    sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("resolved", sa.Boolean, nullable=False, default=False),
-)
 
 
 @dataclass
@@ -48,40 +35,10 @@ class InboxItem:
         return dict(self.__dict__)
 
 
-def ensure_flags_table(engine: sa.engine.Engine) -> None:
-    """Create the flags table if it is not there yet, even while another desk does the same.
-
-    It is made on first use, so on a new deployment the first flags can come from
-    two desks (or two threads of one) at once: both find no table and both create
-    it. PostgreSQL refuses the second creation (a duplicate key in its catalogue,
-    or a duplicate table), SQLite says the table exists; either way the table is
-    there, and the flag must still be stored rather than lost with a 500.
-    """
-    try:
-        flags_metadata.create_all(engine)
-    except sa.exc.DBAPIError:
-        if not sa.inspect(engine).has_table(flags.name):
-            raise
-
-
-def flag(engine: sa.engine.Engine, text: str, conversation_id: Optional[str] = None,
-         flagged_by: Optional[str] = None, note: Optional[str] = None) -> None:
-    ensure_flags_table(engine)
-    with engine.begin() as conn:
-        conn.execute(flags.insert(), {"text": text, "conversation_id": conversation_id,
-                                      "flagged_by": flagged_by, "note": note,
-                                      "created_at": time.time(), "resolved": False})
-
-
-def resolve(engine: sa.engine.Engine, text: str) -> None:
-    """A labelled message leaves the inbox (flags of the same text are resolved)."""
-    ensure_flags_table(engine)
+def flags_to_resolve(open_flags: Sequence, text: str) -> List[int]:
+    """Of the open flags (rows with id and text), those a label of `text` answers: the same text, folded."""
     key = normalised(text)
-    with engine.begin() as conn:
-        rows = conn.execute(sa.select(flags.c.id, flags.c.text).where(flags.c.resolved.is_(False))).all()
-        ids = [r.id for r in rows if normalised(r.text) == key]
-        if ids:
-            conn.execute(flags.update().where(flags.c.id.in_(ids)).values(resolved=True))
+    return [row.id for row in open_flags if normalised(row.text) == key]
 
 
 def _tracker_events(tracker_engine: sa.engine.Engine):
@@ -94,8 +51,9 @@ def _tracker_events(tracker_engine: sa.engine.Engine):
                             .order_by(events.c.sender_id, events.c.id)).all()
 
 
-def build_inbox(tracker_engine: sa.engine.Engine, flags_engine: Optional[sa.engine.Engine] = None,
+def build_inbox(tracker_engine: sa.engine.Engine, open_flags: Sequence = (),
                 confidence_bar: float = CONFIDENCE_BAR, labelled: Optional[set] = None) -> List[InboxItem]:
+    """The inbox from Rasa's tracker store and the desk's open flags (`DeskStore.open_flags`)."""
     items: Dict[str, InboxItem] = {}
     labelled = labelled or set()
 
@@ -140,9 +98,6 @@ def build_inbox(tracker_engine: sa.engine.Engine, flags_engine: Optional[sa.engi
                 reasons.append("handed_off")
             for reason in reasons:
                 add(event["text"], reason, name, confidence, event.get("timestamp") or 0, last_bot, answer, sender)
-    if flags_engine is not None:
-        ensure_flags_table(flags_engine)
-        with flags_engine.connect() as conn:
-            for row in conn.execute(sa.select(flags).where(flags.c.resolved.is_(False))):
-                add(row.text, "flagged", when=row.created_at, sender=row.conversation_id)
+    for row in open_flags:
+        add(row.text, "flagged", when=row.created_at, sender=row.conversation_id)
     return sorted(items.values(), key=lambda i: (-i.count, -i.last_seen))

@@ -1,0 +1,113 @@
+"""The agents' JSON API: the queue, a chat's transcript, claim, reply, hand back, close.
+
+Every endpoint needs a session (`auth.login_required`); a reply that breaks a
+Tmall rule is refused with the rule until the agent confirms it.
+"""
+from __future__ import annotations
+
+import time
+
+from sanic import Blueprint, Request, response
+
+from shopbot.compliance import RULES
+from shopbot.desk import states
+from shopbot.desk.auth import login_required
+from shopbot.desk.web import body_of, json_error
+
+
+def agent_blueprint() -> Blueprint:
+    bp = Blueprint("agents", url_prefix="/api")
+
+    @bp.get("/queue")
+    @login_required()
+    async def queue(request: Request):
+        store = request.app.ctx.store
+        return response.json({
+            "waiting": [c.as_dict() for c in await store.queue()],
+            "mine": [c.as_dict() for c in await store.active(request.ctx.user["username"])],
+            "now": time.time(),
+        })
+
+    @bp.get("/stats/stages")
+    @login_required()
+    async def stage_stats(request: Request):
+        """How long this desk's own steps of a bot answer take (per replica: ask each on its own port)."""
+        times = request.app.ctx.service.stage_times
+        return response.json({"since": times.since, "stages": times.summary()})
+
+    @bp.get("/conversations/<conversation_id>")
+    @login_required()
+    async def conversation_detail(request: Request, conversation_id: str):
+        store = request.app.ctx.store
+        conversation = await store.conversation(conversation_id)
+        if conversation is None:
+            return json_error("会话不存在", 404)
+        return response.json({"conversation": conversation.as_dict(),
+                              "messages": [m.as_dict() for m in await store.transcript(conversation_id)]})
+
+    @bp.post("/conversations/<conversation_id>/claim")
+    @login_required()
+    async def claim(request: Request, conversation_id: str):
+        store = request.app.ctx.store
+        if await store.conversation(conversation_id) is None:
+            return json_error("会话不存在", 404)
+        try:
+            conversation = await request.app.ctx.service.claim(conversation_id, request.ctx.user["username"])
+        except states.TransitionError:
+            current = await store.conversation(conversation_id)
+            return json_error(f"已被{current.agent}接入" if current and current.agent else "当前状态不能接入", 409)
+        return response.json(conversation.as_dict())
+
+    @bp.post("/conversations/<conversation_id>/messages")
+    @login_required()
+    async def agent_reply(request: Request, conversation_id: str):
+        data = body_of(request)
+        text = data.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return json_error("回复内容不能为空", 400)
+        service = request.app.ctx.service
+        conversation = await request.app.ctx.store.conversation(conversation_id)
+        if conversation is None:
+            return json_error("会话不存在", 404)
+        breaches = await service.check_agent_text(conversation, text)
+        if breaches and data.get("confirm") is not True:
+            return json_error("这条回复可能违反天猫规则,请修改或确认后再发送", 422,
+                              breaches=[b.__dict__ for b in breaches])
+        try:
+            message = await service.agent_message(conversation_id, request.ctx.user["username"], text)
+        except states.TransitionError as error:
+            return json_error(f"请先接入该会话({error})", 409)
+        return response.json({"message": message.as_dict(), "confirmed_breaches": [b.__dict__ for b in breaches]})
+
+    async def agent_step(request: Request, conversation_id: str, step: str):
+        """hand_back / close: the agent's own chat moves on, or a 409 saying why not."""
+        try:
+            conversation = await getattr(request.app.ctx.service, step)(conversation_id,
+                                                                        request.ctx.user["username"])
+        except states.TransitionError as error:
+            return json_error(str(error), 409)
+        return response.json(conversation.as_dict())
+
+    @bp.post("/conversations/<conversation_id>/hand-back")
+    @login_required()
+    async def hand_back(request: Request, conversation_id: str):
+        return await agent_step(request, conversation_id, "hand_back")
+
+    @bp.post("/conversations/<conversation_id>/close")
+    @login_required()
+    async def close(request: Request, conversation_id: str):
+        return await agent_step(request, conversation_id, "close")
+
+    @bp.get("/quick-replies")
+    @login_required()
+    async def quick_replies(request: Request):
+        query = (request.args.get("q") or "").strip()
+        items = [r for r in request.app.ctx.quick_replies if not query or query in r["text"]]
+        return response.json(items[:50])
+
+    @bp.get("/rules")
+    @login_required()
+    async def rules(request: Request):
+        return response.json(RULES)
+
+    return bp

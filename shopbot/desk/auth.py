@@ -1,0 +1,115 @@
+"""Who is asking: agents' and trainers' logins, sessions and roles.
+
+A session is a random token in an HttpOnly, SameSite=Strict cookie (or a Bearer
+header for scripts). Passwords are checked in a small pool of threads of their
+own: a burst of logins never holds up the buyers' answers on the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+from functools import wraps
+from typing import Dict, Optional
+
+from sanic import Blueprint, Request, response
+
+from shopbot.desk.passwords import hash_password, unknown_user_hash, verify_password
+from shopbot.desk.store import DeskStore
+from shopbot.desk.web import body_of, json_error
+
+SESSION_COOKIE = "desk_session"
+MIN_PASSWORD_LENGTH = 8
+
+
+async def add_user(store: DeskStore, username: str, password: str, role: str = "agent") -> None:
+    """Create an agent or trainer, or reset one's password and role."""
+    if not username or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a username and a password of at least {MIN_PASSWORD_LENGTH} characters are needed")
+    await store.save_user(username, hash_password(password), role)
+
+
+async def check_password(request: Request, username: str, password: str) -> bool:
+    """Whether the password is `username`'s; an unknown name is checked against a stand-in
+    hash, so it takes as long to refuse as a wrong password."""
+    stored = await request.app.ctx.store.password_hash(username)
+    matches = await asyncio.get_running_loop().run_in_executor(
+        request.app.ctx.password_checks, lambda: verify_password(password, stored or unknown_user_hash()))
+    return matches and stored is not None
+
+
+def session_token(request: Request) -> Optional[str]:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def current_user(request: Request) -> Optional[Dict[str, str]]:
+    token = session_token(request)
+    return await request.app.ctx.store.session_user(token) if token else None
+
+
+def login_required(role: Optional[str] = None):
+    """The endpoint answers 401 without a session and 403 to a user of another role;
+    the user is on `request.ctx.user`."""
+    def decorator(handler):
+        @wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            user = await current_user(request)
+            if user is None:
+                return json_error("请先登录", 401)
+            if role and user["role"] != role:
+                return json_error("没有权限", 403)
+            request.ctx.user = user
+            return await handler(request, *args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def auth_blueprint() -> Blueprint:
+    bp = Blueprint("auth", url_prefix="/api")
+
+    @bp.post("/login")
+    async def login(request: Request):
+        data = body_of(request)
+        username, password = data.get("username"), data.get("password")
+        if not (isinstance(username, str) and isinstance(password, str)):
+            return json_error("请输入用户名和密码", 400)
+        ctx = request.app.ctx
+        wait = await ctx.login_throttle.admit(username)
+        if wait > 0:
+            refused = json_error(f"密码错误次数太多,请{math.ceil(wait / 60)}分钟后再试", 429)
+            refused.headers["Retry-After"] = str(math.ceil(wait))
+            return refused
+        try:
+            right = await check_password(request, username, password)
+        except BaseException:
+            await ctx.login_throttle.not_checked(username)
+            raise
+        if not right:
+            await ctx.login_throttle.failed(username)
+            return json_error("用户名或密码错误", 401)
+        await ctx.login_throttle.succeeded(username)
+        token = await ctx.store.start_session(username)
+        resp = response.json(await ctx.store.session_user(token))
+        resp.cookies[SESSION_COOKIE] = token
+        resp.cookies[SESSION_COOKIE]["httponly"] = True
+        resp.cookies[SESSION_COOKIE]["samesite"] = "Strict"
+        resp.cookies[SESSION_COOKIE]["path"] = "/"
+        return resp
+
+    @bp.post("/logout")
+    async def logout(request: Request):
+        token = session_token(request)
+        if token:
+            await request.app.ctx.store.end_session(token)
+        resp = response.json({"ok": True})
+        del resp.cookies[SESSION_COOKIE]
+        return resp
+
+    @bp.get("/me")
+    @login_required()
+    async def me(request: Request):
+        return response.json(request.ctx.user)
+
+    return bp

@@ -1,0 +1,122 @@
+"""The buyer's widget socket (/ws/buyer): a signed hello, the chat's history, then its lines.
+
+The widget sends {"type": "hello", account, ts, sig, conversation_id?, after?}; the
+account counts only with the shop's signature (`signing`), else the buyer is an
+anonymous visitor. A chat is resumed only by the same buyer. Each line carries the
+widget's client_id: the live echo of the stored line is its acknowledgement, and
+a resend of a stored line is confirmed to this socket alone, never answered twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any, Optional
+
+from sanic import Blueprint, Request
+from sanic.exceptions import WebsocketClosed
+
+from shopbot.desk import signing
+from shopbot.desk.hub import conversation_channel
+from shopbot.desk.records import Message
+from shopbot.desk.sockets import pump
+from shopbot.desk.web import scrub
+
+logger = logging.getLogger(__name__)
+HELLO_SECONDS = 30  # a socket that says nothing valid for this long is closed
+
+
+def client_id_of(value: Any) -> Optional[str]:
+    """The widget's id for a message, as stored (64 characters at most).
+
+    A longer one (no widget sends it) is replaced by its SHA-256, not cut: two
+    different ids must not become one, or the second message would be taken
+    for a resend of the first.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    return value if len(value) <= 64 else hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
+
+
+def count_seen(value: Any) -> int:
+    """The hello's `after` (messages the widget already has): a non-negative int within SQLite's range."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 63 else 0
+
+
+async def send(ws, event: dict) -> None:
+    await ws.send(json.dumps(event, ensure_ascii=False))
+
+
+def buyer_socket_blueprint() -> Blueprint:
+    bp = Blueprint("buyer_socket")
+
+    @bp.websocket("/ws/buyer")
+    async def buyer_socket(request: Request, ws):
+        ctx = request.app.ctx
+        try:
+            hello = scrub(json.loads(await asyncio.wait_for(ws.recv(), timeout=HELLO_SECONDS)))
+        except (asyncio.TimeoutError, ValueError, TypeError, RecursionError, WebsocketClosed) as error:
+            logger.info("buyer socket closed before a valid hello: %r", error)
+            await ws.close()
+            return
+        if not isinstance(hello, dict) or hello.get("type") != "hello":
+            await send(ws, {"type": "error", "error": "bad hello"})
+            await ws.close()
+            return
+        cfg = ctx.cfg
+        account = signing.verified_account(hello.get("account"), hello.get("ts"), hello.get("sig"),
+                                           cfg.desk_secret, cfg.signature_max_age)
+        conversation = None
+        wanted = hello.get("conversation_id")
+        if isinstance(wanted, str):
+            existing = await ctx.store.conversation(wanted)
+            if existing and existing.account == account:  # anonymous resumes only anonymous
+                conversation = existing
+        new_chat = conversation is None
+        if new_chat:
+            conversation = await ctx.store.create_conversation(account)
+        # Subscribe before reading the history: a message stored meanwhile then arrives
+        # live instead of being lost (the widget drops what it already has, by id).
+        channel = conversation_channel(conversation.id)
+        live = ctx.hub.subscribe(channel)
+        try:
+            await send(ws, {"type": "welcome", "conversation_id": conversation.id, "account": account,
+                            "state": conversation.state, "shop_name": ctx.shop_name})
+            history = [] if new_chat else await ctx.store.transcript(conversation.id,
+                                                                     after_id=count_seen(hello.get("after")))
+            for message in history:
+                await send(ws, {"type": "message", "message": message.as_dict()})
+        except WebsocketClosed:
+            ctx.hub.unsubscribe(channel, live)
+            return
+
+        async def on_message(raw: str) -> None:
+            try:
+                data = scrub(json.loads(raw))
+            except (ValueError, RecursionError):  # RecursionError: "[[[[..." thousands deep
+                await send(ws, {"type": "error", "error": "消息格式不正确"})
+                return
+            if not isinstance(data, dict) or data.get("type") != "message":
+                return
+
+            async def confirm_resend(stored: Message) -> None:
+                # A new line's live echo tells the widget it is stored; a resend of a stored
+                # line gets no echo (it is not delivered twice), so this socket alone is told.
+                if stored.duplicate:
+                    try:
+                        await send(ws, {"type": "message", "message": stored.as_dict()})
+                    except (WebsocketClosed, ConnectionError):
+                        pass  # gone: the next socket gets the message from the transcript
+
+            # Handled to the end even if this socket or this desk goes away meanwhile (a
+            # restart drains it): the answer then reaches the buyer's next socket.
+            handling = asyncio.ensure_future(ctx.service.buyer_message(
+                conversation, data.get("text"), client_id_of(data.get("client_id")), on_stored=confirm_resend))
+            ctx.in_flight.add(handling)
+            handling.add_done_callback(ctx.in_flight.discard)
+            await asyncio.shield(handling)  # one message at a time per socket, in order
+
+        await pump(ctx.hub, channel, ws, on_message, queue=live)
+
+    return bp

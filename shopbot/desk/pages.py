@@ -1,0 +1,61 @@
+"""The desk's pages: the demo storefront with the widget, the console, the trainer page,
+their static files, and the health check."""
+from __future__ import annotations
+
+import html
+import json
+import time
+from pathlib import Path
+from urllib.parse import unquote
+
+from sanic import Blueprint, Request, response
+
+from shopbot.desk import signing
+from shopbot.desk.web import json_error
+
+STATIC = Path(__file__).parent / "static"
+DEMO_ACCOUNT = "tb_lily"
+
+
+async def refuse_impossible_paths(request: Request):
+    """A request middleware: a path with a NUL byte or a name longer than a file system
+    allows is not found (Sanic's static handler, resolving it, would fail with a 500)."""
+    path = unquote(request.path)
+    if "\x00" in path or any(len(part.encode()) > 255 for part in path.split("/")):
+        return json_error("not found", 404)
+
+
+def pages_blueprint() -> Blueprint:
+    bp = Blueprint("pages")
+
+    bp.static("/static", str(STATIC), name="static")
+
+    @bp.get("/widget.js")
+    async def widget(request: Request):
+        return await response.file(STATIC / "widget.js", mime_type="application/javascript")
+
+    @bp.get("/")
+    async def storefront(request: Request):
+        """A product page of the sample shop; it plays the shop's server and signs the buyer's account."""
+        account = request.args.get("account", DEMO_ACCOUNT)
+        ts = int(time.time())
+        secret = request.app.ctx.cfg.desk_secret
+        signed = {} if request.args.get("anonymous") else {
+            "account": account, "ts": ts, "sig": signing.sign(account, ts, secret)}
+        page = (STATIC / "storefront.html").read_text(encoding="utf-8")
+        page = page.replace("__BUYER__", html.escape(json.dumps(signed, ensure_ascii=False), quote=True))
+        return response.html(page)
+
+    @bp.get("/console")
+    async def console(request: Request):
+        return await response.file(STATIC / "console.html")
+
+    @bp.get("/trainer")
+    async def trainer_page(request: Request):
+        return await response.file(STATIC / "trainer.html")
+
+    @bp.get("/health")
+    async def health(request: Request):
+        return response.json({"status": "ok"})
+
+    return bp

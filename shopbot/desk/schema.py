@@ -1,0 +1,69 @@
+"""The desk's tables: chats, every message, agents and their sessions, trainers' flags.
+
+The shape of the database is declared here and nowhere else; `shopbot.desk.migrations`
+brings a database to it, and `shopbot.desk.store` holds the SQL that reads and writes it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+conversations = sa.Table(
+    "desk_conversations", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("account", sa.String(100)),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.String(50)),
+    sa.Column("priority", sa.String(10)),
+    sa.Column("summary", sa.Text),
+    sa.Column("agent", sa.String(100)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("waiting_since", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    # The agents' queue and their open chats are read by state on every console refresh.
+    sa.Index("ix_desk_conversations_state", "state"),
+)
+
+messages = sa.Table(
+    "desk_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(64), nullable=False, index=True),
+    sa.Column("sender", sa.String(10), nullable=False),  # buyer / bot / agent / system
+    sa.Column("text", sa.Text, nullable=False, default=""),
+    sa.Column("payload", sa.Text),  # buttons, images, custom payloads (JSON)
+    sa.Column("client_id", sa.String(64)),  # the widget's id for a buyer's line: a resend is found by it
+    sa.Column("author", sa.String(100)),  # the agent who wrote it
+    sa.Column("created_at", sa.Float, nullable=False),
+    # A buyer's line only: the desk replica that took it, so the recovery sweep can tell a
+    # line whose desk died from one a live desk may still be answering.
+    sa.Column("desk", sa.String(100)),
+    sa.UniqueConstraint("conversation_id", "client_id", name="uq_desk_message_client_id"),
+    # The recovery sweep reads recent messages by age.
+    sa.Index("ix_desk_messages_created_at", "created_at"),
+)
+
+users = sa.Table(
+    "desk_users", metadata,
+    sa.Column("username", sa.String(100), primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+)
+
+sessions = sa.Table(
+    "desk_sessions", metadata,
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+training_flags = sa.Table(
+    "training_flags", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("conversation_id", sa.String(64)),
+    sa.Column("flagged_by", sa.String(100)),
+    sa.Column("note", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("resolved", sa.Boolean, nullable=False, default=False),
+)
