@@ -33,6 +33,7 @@ from shopbot.desk.hub import AGENTS, LocalHub, RedisHub, conversation_channel
 from shopbot.desk.login_throttle import LoginThrottle
 from shopbot.desk.message_writes import message_writes_for
 from shopbot.desk.off_loop import in_thread, password_check_pool
+from shopbot.desk.page_scripts import page_scripts_blueprint
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.service import RECOVER_EVERY, DeskService
@@ -441,9 +442,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
 
     app.static("/static", str(STATIC), name="static")
 
-    @app.get("/widget.js")
-    async def widget(request: Request):
-        return await response.file(STATIC / "widget.js", mime_type="application/javascript")
+    app.blueprint(page_scripts_blueprint(STATIC))  # /widget.js
 
     @app.get("/")
     async def storefront(request: Request):

@@ -27,6 +27,7 @@
 
   var D = window.ShopbotDesk;
   var INTENTS = D.INTENTS;  // 意图名 → 中文
+  var Chat = window.ShopbotChat;  // 与买家挂件共用:读帧、显示消息正文
   var $ = D.$, el = D.el, clear = D.clear, has = D.has, toast = D.toast, errorOf = D.errorOf;
   var api = D.createApi({ unauthorized: onUnauthorized });
 
@@ -38,13 +39,6 @@
     return has(PRIORITIES, p) ? PRIORITIES[p] : (p ? String(p) : "");
   }
   function accountText(a) { return a ? String(a) : "匿名买家"; }
-  function safeImageUrl(url) {
-    if (typeof url !== "string") return null;
-    url = url.trim();
-    if (url.indexOf("https://") === 0) return url;
-    if (url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\") return url;
-    return null;
-  }
   function clock(ts) {
     if (typeof ts !== "number") return "";
     return D.timeLabel(ts, true, "");
@@ -348,12 +342,15 @@
     if (force || t.scrollHeight - t.scrollTop - t.clientHeight < 120) t.scrollTop = t.scrollHeight;
   }
 
+  // 消息正文的样子;按钮只读(悬停看它的指令),客服不替买家点。
+  var BODY_LOOK = { text: "line-body", image: "line-img", buttons: "line-buttons", button: "" };
+
   function appendLine(m) {
     if (!m || typeof m !== "object") return;
     var id = parseInt(m.id, 10);
     if (isNaN(id) || shownIds[id]) return;
     shownIds[id] = true;
-    var sender = SENDERS[m.sender] ? m.sender : "system";
+    var sender = Chat.senderOf(m);
     var li = el("li", "line line-" + sender);
     li.setAttribute("data-id", String(id));
 
@@ -364,30 +361,7 @@
     head.appendChild(el("span", "time", clock(m.created_at)));
     li.appendChild(head);
 
-    if (typeof m.text === "string" && m.text !== "") li.appendChild(el("div", "line-body", m.text));
-    var p = m.payload && typeof m.payload === "object" ? m.payload : null;
-    if (p) {
-      var src = safeImageUrl(p.image);
-      if (src) {
-        var img = document.createElement("img");
-        img.className = "line-img";
-        img.alt = "图片";
-        img.src = src;
-        li.appendChild(img);
-      }
-      if (Array.isArray(p.buttons) && p.buttons.length) {
-        var bw = el("div", "line-buttons");
-        p.buttons.forEach(function (b) {
-          if (b && typeof b === "object") {
-            var chip = el("span", null, b.title || b.payload || "");
-            if (typeof b.payload === "string") chip.title = b.payload;
-            bw.appendChild(chip);
-          }
-        });
-        li.appendChild(bw);
-      }
-    }
-    if (li.childNodes.length === 1) li.appendChild(el("div", "line-body", ""));
+    Chat.renderBody(li, m, BODY_LOOK);
 
     var list = $("transcript");
     var stick = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
@@ -556,12 +530,8 @@
     };
     socket.onmessage = function (event) {
       if (agentWs !== socket) return;
-      var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (!data || typeof data !== "object") return;
       // 同时到的几条事件合在一帧里,按顺序逐条处理
-      var events = data.type === "batch" && Array.isArray(data.events) ? data.events : [data];
-      events.forEach(function (one) { if (one && typeof one === "object") onLiveEvent(one); });
+      Chat.eventsInFrame(event.data).forEach(onLiveEvent);
     };
     socket.onclose = function () {
       if (agentWs !== socket) return;
