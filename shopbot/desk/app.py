@@ -442,7 +442,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None) -> Sanic:
 
     app.static("/static", str(STATIC), name="static")
 
-    app.blueprint(page_scripts_blueprint(STATIC))  # /widget.js
+    app.blueprint(page_scripts_blueprint(STATIC))  # /widget.js and /desk-labels.js
 
     @app.get("/")
     async def storefront(request: Request):

@@ -5,20 +5,6 @@
 (function () {
   "use strict";
 
-  var REASONS = {
-    complaint: "投诉",
-    anger: "情绪激动",
-    buyer_request: "买家要求人工",
-    repeated_misunderstanding: "多次未理解",
-    bot_unavailable: "机器人故障",
-    shipping_overdue: "发货超时",
-    logistics_stalled: "物流异常",
-    refund_overdue: "退款超时",
-    expired_goods: "临期/过期商品",
-    return_past_window: "超出无理由退货期",
-    change_order: "修改订单",
-    bot_unsure: "机器人不确定"
-  };
   var PRIORITIES = { high: "紧急", normal: "普通", low: "低" };
   var STATES = { bot: "机器人接待中", waiting: "等待接入", agent: "人工接待中", closed: "已结束" };
   var SENDERS = { buyer: "买家", bot: "机器人", agent: "客服", system: "系统" };
@@ -27,6 +13,7 @@
 
   var D = window.ShopbotDesk;
   var INTENTS = D.INTENTS;  // 意图名 → 中文
+  var REASONS = D.HANDOFF_REASONS;  // 转人工原因 → 中文
   var Chat = window.ShopbotChat;  // 与买家挂件共用:读帧、显示消息正文
   var $ = D.$, el = D.el, clear = D.clear, has = D.has, toast = D.toast, errorOf = D.errorOf;
   var api = D.createApi({ unauthorized: onUnauthorized });
