@@ -9,7 +9,8 @@
  *
  * Input on stdin, JSON: {"scripts": [{"name", "source"}], "check": "<body of a function>",
  *                        "page": {"storage": {...}, "currentScript": {"src", "attributes"}}}.
- * The scripts run in order in one page, then the check; its return value is printed as JSON.
+ * The scripts run in order in one page, then the check; its return value (awaited when it is
+ * a promise) is printed as JSON.
  */
 const vm = require("vm");
 
@@ -152,22 +153,22 @@ function makePage(options) {
   return page;
 }
 
-function main(job) {
+// The check's return value, awaited when it is a promise.
+async function main(job) {
   const page = vm.createContext(makePage(job.page));
   job.scripts.forEach((script) => vm.runInContext(script.source, page, { filename: script.name }));
-  const result = vm.runInContext("(function () {\n" + job.check + "\n})()", page, { filename: "check" });
-  process.stdout.write(JSON.stringify(result === undefined ? null : result));
+  return vm.runInContext("(function () {\n" + job.check + "\n})()", page, { filename: "check" });
 }
 
 let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => { input += chunk; });
 process.stdin.on("end", () => {
-  try {
-    main(JSON.parse(input));
-  } catch (error) {
+  main(JSON.parse(input)).then((result) => {
+    process.stdout.write(JSON.stringify(result === undefined ? null : result));
+    process.exit(0);  // the page's own timers (reconnects, hints) need not run out
+  }, (error) => {
     process.stderr.write((error && error.stack) || String(error));
     process.exit(1);
-  }
-  process.exit(0);
+  });
 });

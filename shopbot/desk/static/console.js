@@ -75,7 +75,7 @@
     if (me) D.sessionExpired(showLogin);
   }
 
-  D.bindLoginForm(api, showDesk);
+  D.loginCard(api, showDesk);
   D.bindLogout(api, function () {
     selectedId = null;
     selectedConv = null;

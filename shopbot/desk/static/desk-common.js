@@ -1,4 +1,4 @@
-/* 客服工作台与训练台共用的代码:标签、DOM 小工具、提示条、API 请求、登录/退出流程。
+/* 客服工作台与训练台共用的代码:标签、DOM 小工具、提示条、API 请求、登录卡片与登录/退出流程。
  * 只暴露一个全局对象 window.ShopbotDesk。
  * 标签(意图、转人工原因、收件箱原因)只有一张表:shopbot/desk/labels.yml,
  * 客服台以 /desk-labels.js(window.ShopbotLabels)发出,页面须在本文件之前载入它。
@@ -82,24 +82,55 @@
     showLogin();
     $("login-error").textContent = "登录已过期,请重新登录";
   }
-  // 登录表单:成功后清空密码并调用 onLogin(user)。
-  function bindLoginForm(api, onLogin) {
-    $("login-form").addEventListener("submit", function (e) {
+  // 登录卡片:在 #login-view 里建登录表单(标题、说明取自它的 data-title、data-subtitle),
+  // 登录成功后清空密码并调用 onLogin(user)。工作台和训练台用同一张卡片。
+  function loginCard(api, onLogin) {
+    var view = $("login-view");
+    clear(view);
+    var form = el("form", "login-card");
+    form.id = "login-form";
+    form.setAttribute("autocomplete", "on");
+    form.appendChild(el("h1", null, view.getAttribute("data-title") || "登录"));
+    form.appendChild(el("p", "muted", view.getAttribute("data-subtitle") || ""));
+    function field(name, type, label, autocomplete) {
+      var labelNode = el("label", null, label);
+      labelNode.htmlFor = "login-" + name;
+      var input = el("input");
+      input.id = "login-" + name;
+      input.name = name;
+      input.type = type;
+      input.required = true;
+      input.setAttribute("autocomplete", autocomplete);
+      form.appendChild(labelNode);
+      form.appendChild(input);
+      return input;
+    }
+    var usernameBox = field("username", "text", "用户名", "username");
+    var passwordBox = field("password", "password", "密码", "current-password");
+    var errorBox = el("div", "login-error");
+    errorBox.id = "login-error";
+    errorBox.setAttribute("role", "alert");
+    form.appendChild(errorBox);
+    var button = el("button", "btn btn-primary btn-block", "登录");
+    button.id = "login-submit";
+    button.type = "submit";
+    form.appendChild(button);
+    view.appendChild(form);
+
+    form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var username = $("login-username").value.trim();
-      var password = $("login-password").value;
-      var errorBox = $("login-error");
+      var username = usernameBox.value.trim();
+      var password = passwordBox.value;
       errorBox.textContent = "";
       if (!username || !password) {
         errorBox.textContent = "请输入用户名和密码";
         return;
       }
-      var button = $("login-submit");
       button.disabled = true;
       api("POST", "/api/login", { username: username, password: password }).then(function (res) {
         button.disabled = false;
         if (res.ok && res.data && res.data.username) {
-          $("login-password").value = "";
+          passwordBox.value = "";
           onLogin(res.data);
         } else {
           errorBox.textContent = errorOf(res, "登录失败");
@@ -136,7 +167,7 @@
     errorOf: errorOf,
     showLoginView: showLoginView,
     sessionExpired: sessionExpired,
-    bindLoginForm: bindLoginForm,
+    loginCard: loginCard,
     bindLogout: bindLogout,
     start: start
   });

@@ -80,7 +80,7 @@
     if (me) D.sessionExpired(showLogin);
   }
 
-  D.bindLoginForm(api, enter);
+  D.loginCard(api, enter);
   D.bindLogout(api, showLogin);
 
   // -- 意图 ---------------------------------------------------------------------------
