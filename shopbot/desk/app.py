@@ -17,7 +17,8 @@ from shopbot.desk import errors, lifecycle
 from shopbot.desk.agent_api import agent_blueprint
 from shopbot.desk.auth import auth_blueprint
 from shopbot.desk.buyer_socket import buyer_socket_blueprint
-from shopbot.desk.pages import pages_blueprint, refuse_impossible_paths
+from shopbot.desk.page_scripts import page_scripts_blueprint
+from shopbot.desk.pages import STATIC, pages_blueprint, refuse_impossible_paths
 from shopbot.desk.sanic_compat import patch_websocket_recv
 from shopbot.desk.sockets import agent_socket_blueprint
 from shopbot.desk.trainer_api import trainer_blueprint
@@ -45,6 +46,6 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None, rasa=None) 
     app.register_middleware(refuse_impossible_paths, "request")
     errors.install(app)
     for blueprint in (auth_blueprint(), agent_blueprint(), trainer_blueprint(), agent_socket_blueprint(),
-                      buyer_socket_blueprint(), pages_blueprint()):
+                      buyer_socket_blueprint(), pages_blueprint(), page_scripts_blueprint(STATIC)):
         app.blueprint(blueprint)
     return app

@@ -1,5 +1,5 @@
 """The desk's pages: the demo storefront with the widget, the console, the trainer page,
-their static files, and the health check."""
+their static files, and the health check (the scripts the desk assembles: `page_scripts`)."""
 from __future__ import annotations
 
 import html
@@ -29,10 +29,6 @@ def pages_blueprint() -> Blueprint:
     bp = Blueprint("pages")
 
     bp.static("/static", str(STATIC), name="static")
-
-    @bp.get("/widget.js")
-    async def widget(request: Request):
-        return await response.file(STATIC / "widget.js", mime_type="application/javascript")
 
     @bp.get("/")
     async def storefront(request: Request):

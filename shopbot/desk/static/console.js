@@ -5,20 +5,6 @@
 (function () {
   "use strict";
 
-  var REASONS = {
-    complaint: "投诉",
-    anger: "情绪激动",
-    buyer_request: "买家要求人工",
-    repeated_misunderstanding: "多次未理解",
-    bot_unavailable: "机器人故障",
-    shipping_overdue: "发货超时",
-    logistics_stalled: "物流异常",
-    refund_overdue: "退款超时",
-    expired_goods: "临期/过期商品",
-    return_past_window: "超出无理由退货期",
-    change_order: "修改订单",
-    bot_unsure: "机器人不确定"
-  };
   var PRIORITIES = { high: "紧急", normal: "普通", low: "低" };
   var STATES = { bot: "机器人接待中", waiting: "等待接入", agent: "人工接待中", closed: "已结束" };
   var SENDERS = { buyer: "买家", bot: "机器人", agent: "客服", system: "系统" };
@@ -27,6 +13,8 @@
 
   var D = window.ShopbotDesk;
   var INTENTS = D.INTENTS;  // 意图名 → 中文
+  var REASONS = D.HANDOFF_REASONS;  // 转人工原因 → 中文
+  var Chat = window.ShopbotChat;  // 与买家挂件共用:读帧、显示消息正文
   var $ = D.$, el = D.el, clear = D.clear, has = D.has, toast = D.toast, errorOf = D.errorOf;
   var api = D.createApi({ unauthorized: onUnauthorized });
 
@@ -38,13 +26,6 @@
     return has(PRIORITIES, p) ? PRIORITIES[p] : (p ? String(p) : "");
   }
   function accountText(a) { return a ? String(a) : "匿名买家"; }
-  function safeImageUrl(url) {
-    if (typeof url !== "string") return null;
-    url = url.trim();
-    if (url.indexOf("https://") === 0) return url;
-    if (url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\") return url;
-    return null;
-  }
   function clock(ts) {
     if (typeof ts !== "number") return "";
     return D.timeLabel(ts, true, "");
@@ -94,7 +75,7 @@
     if (me) D.sessionExpired(showLogin);
   }
 
-  D.bindLoginForm(api, showDesk);
+  D.loginCard(api, showDesk);
   D.bindLogout(api, function () {
     selectedId = null;
     selectedConv = null;
@@ -348,12 +329,15 @@
     if (force || t.scrollHeight - t.scrollTop - t.clientHeight < 120) t.scrollTop = t.scrollHeight;
   }
 
+  // 消息正文的样子;按钮只读(悬停看它的指令),客服不替买家点。
+  var BODY_LOOK = { text: "line-body", image: "line-img", buttons: "line-buttons", button: "" };
+
   function appendLine(m) {
     if (!m || typeof m !== "object") return;
     var id = parseInt(m.id, 10);
     if (isNaN(id) || shownIds[id]) return;
     shownIds[id] = true;
-    var sender = SENDERS[m.sender] ? m.sender : "system";
+    var sender = Chat.senderOf(m);
     var li = el("li", "line line-" + sender);
     li.setAttribute("data-id", String(id));
 
@@ -364,30 +348,7 @@
     head.appendChild(el("span", "time", clock(m.created_at)));
     li.appendChild(head);
 
-    if (typeof m.text === "string" && m.text !== "") li.appendChild(el("div", "line-body", m.text));
-    var p = m.payload && typeof m.payload === "object" ? m.payload : null;
-    if (p) {
-      var src = safeImageUrl(p.image);
-      if (src) {
-        var img = document.createElement("img");
-        img.className = "line-img";
-        img.alt = "图片";
-        img.src = src;
-        li.appendChild(img);
-      }
-      if (Array.isArray(p.buttons) && p.buttons.length) {
-        var bw = el("div", "line-buttons");
-        p.buttons.forEach(function (b) {
-          if (b && typeof b === "object") {
-            var chip = el("span", null, b.title || b.payload || "");
-            if (typeof b.payload === "string") chip.title = b.payload;
-            bw.appendChild(chip);
-          }
-        });
-        li.appendChild(bw);
-      }
-    }
-    if (li.childNodes.length === 1) li.appendChild(el("div", "line-body", ""));
+    Chat.renderBody(li, m, BODY_LOOK);
 
     var list = $("transcript");
     var stick = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
@@ -556,12 +517,8 @@
     };
     socket.onmessage = function (event) {
       if (agentWs !== socket) return;
-      var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (!data || typeof data !== "object") return;
       // 同时到的几条事件合在一帧里,按顺序逐条处理
-      var events = data.type === "batch" && Array.isArray(data.events) ? data.events : [data];
-      events.forEach(function (one) { if (one && typeof one === "object") onLiveEvent(one); });
+      Chat.eventsInFrame(event.data).forEach(onLiveEvent);
     };
     socket.onclose = function () {
       if (agentWs !== socket) return;

@@ -1,22 +1,18 @@
-/* 客服工作台与训练台共用的代码:意图中文名、DOM 小工具、提示条、API 请求、登录/退出流程。
+/* 客服工作台与训练台共用的代码:标签、DOM 小工具、提示条、API 请求、登录卡片与登录/退出流程。
  * 只暴露一个全局对象 window.ShopbotDesk。
+ * 标签(意图、转人工原因、收件箱原因)只有一张表:shopbot/desk/labels.yml,
+ * 客服台以 /desk-labels.js(window.ShopbotLabels)发出,页面须在本文件之前载入它。
  * 安全:文字一律用 textContent 插入,不使用 innerHTML。
  * (widget.js 是给店铺页面嵌入的独立脚本,不依赖本文件。)
  */
 (function (global) {
   "use strict";
 
-  // 意图名 → 中文说明(工作台摘要与训练台共用)。
-  var INTENTS = Object.freeze({
-    greet: "打招呼", goodbye: "告别", affirm: "肯定", deny: "否定", inform: "提供信息",
-    ask_stock: "问库存", ask_shelf_life: "问保质期", ask_product_info: "问商品信息",
-    ask_recommendation: "求推荐", bargain: "议价", hesitate: "犹豫", ask_courier: "问快递",
-    ask_ship_time: "问发货时间", ask_delivery_time: "问到货时间", ask_free_shipping: "问包邮",
-    urge_shipping: "催发货", ask_logistics: "查物流", ask_invoice: "问发票", ask_payment: "问支付",
-    change_order: "改订单", request_return: "申请退货", ask_refund_progress: "问退款进度",
-    report_problem: "反馈问题", complain: "投诉", request_human: "要求人工", out_of_scope: "无关问题",
-    nlu_fallback: "未识别"
-  });
+  var LABELS = global.ShopbotLabels || {};
+  function table(kind) { return Object.freeze(LABELS[kind] || {}); }
+  var INTENTS = table("intents");                  // 意图名 → 中文
+  var HANDOFF_REASONS = table("handoff_reasons");  // 转人工原因 → 中文
+  var INBOX_REASONS = table("inbox_reasons");      // 收件箱原因 → 中文
 
   // -- DOM 小工具 -----------------------------------------------------------------------
   function $(id) { return document.getElementById(id); }
@@ -86,24 +82,55 @@
     showLogin();
     $("login-error").textContent = "登录已过期,请重新登录";
   }
-  // 登录表单:成功后清空密码并调用 onLogin(user)。
-  function bindLoginForm(api, onLogin) {
-    $("login-form").addEventListener("submit", function (e) {
+  // 登录卡片:在 #login-view 里建登录表单(标题、说明取自它的 data-title、data-subtitle),
+  // 登录成功后清空密码并调用 onLogin(user)。工作台和训练台用同一张卡片。
+  function loginCard(api, onLogin) {
+    var view = $("login-view");
+    clear(view);
+    var form = el("form", "login-card");
+    form.id = "login-form";
+    form.setAttribute("autocomplete", "on");
+    form.appendChild(el("h1", null, view.getAttribute("data-title") || "登录"));
+    form.appendChild(el("p", "muted", view.getAttribute("data-subtitle") || ""));
+    function field(name, type, label, autocomplete) {
+      var labelNode = el("label", null, label);
+      labelNode.htmlFor = "login-" + name;
+      var input = el("input");
+      input.id = "login-" + name;
+      input.name = name;
+      input.type = type;
+      input.required = true;
+      input.setAttribute("autocomplete", autocomplete);
+      form.appendChild(labelNode);
+      form.appendChild(input);
+      return input;
+    }
+    var usernameBox = field("username", "text", "用户名", "username");
+    var passwordBox = field("password", "password", "密码", "current-password");
+    var errorBox = el("div", "login-error");
+    errorBox.id = "login-error";
+    errorBox.setAttribute("role", "alert");
+    form.appendChild(errorBox);
+    var button = el("button", "btn btn-primary btn-block", "登录");
+    button.id = "login-submit";
+    button.type = "submit";
+    form.appendChild(button);
+    view.appendChild(form);
+
+    form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var username = $("login-username").value.trim();
-      var password = $("login-password").value;
-      var errorBox = $("login-error");
+      var username = usernameBox.value.trim();
+      var password = passwordBox.value;
       errorBox.textContent = "";
       if (!username || !password) {
         errorBox.textContent = "请输入用户名和密码";
         return;
       }
-      var button = $("login-submit");
       button.disabled = true;
       api("POST", "/api/login", { username: username, password: password }).then(function (res) {
         button.disabled = false;
         if (res.ok && res.data && res.data.username) {
-          $("login-password").value = "";
+          passwordBox.value = "";
           onLogin(res.data);
         } else {
           errorBox.textContent = errorOf(res, "登录失败");
@@ -127,6 +154,8 @@
 
   global.ShopbotDesk = Object.freeze({
     INTENTS: INTENTS,
+    HANDOFF_REASONS: HANDOFF_REASONS,
+    INBOX_REASONS: INBOX_REASONS,
     $: $,
     el: el,
     clear: clear,
@@ -138,7 +167,7 @@
     errorOf: errorOf,
     showLoginView: showLoginView,
     sessionExpired: sessionExpired,
-    bindLoginForm: bindLoginForm,
+    loginCard: loginCard,
     bindLogout: bindLogout,
     start: start
   });

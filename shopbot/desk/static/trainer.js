@@ -5,7 +5,6 @@
 (function () {
   "use strict";
 
-  var REASONS = { fallback: "未识别", low_confidence: "置信度低", handed_off: "转人工", flagged: "被标记" };
   var JOB_STATES = { queued: "排队中", training: "训练中", evaluating: "评估中",
     deployed: "已完成", refused: "已完成", failed: "失败" };
   var NEW_INTENT = "__new__";
@@ -14,6 +13,7 @@
 
   var D = window.ShopbotDesk;
   var INTENTS = D.INTENTS;  // 意图名 → 中文
+  var REASONS = D.INBOX_REASONS;  // 收件箱原因 → 中文
   var $ = D.$, el = D.el, clear = D.clear, has = D.has, toast = D.toast, errorOf = D.errorOf;
   var api = D.createApi({
     unauthorized: onUnauthorized,
@@ -80,7 +80,7 @@
     if (me) D.sessionExpired(showLogin);
   }
 
-  D.bindLoginForm(api, enter);
+  D.loginCard(api, enter);
   D.bindLogout(api, showLogin);
 
   // -- 意图 ---------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-/* 店铺客服聊天挂件(买家端)。
+/* 店铺客服聊天挂件(买家端)自己的部分:连接、发件箱、气泡与对话框。
  *
  * 用法:<script src="/widget.js" data-buyer='{"account":..,"ts":..,"sig":..}'></script>
+ * 本文件不单独使用:客服台把 chat-render.js(ShopbotChat:读帧、显示消息正文)和本文件
+ * 拼成一个 /widget.js 发出(shopbot/desk/widget_bundle.py)。
  * 安全:买家、机器人、客服写的任何文字都只经 textContent / createTextNode 插入页面,
- * 从不拼接 HTML;图片地址只接受 https:// 或站内 / 开头,并以属性方式赋值。
+ * 从不拼接 HTML;图片地址经 ShopbotChat.safeImageUrl 过滤,并以属性方式赋值。
  */
 (function () {
   "use strict";
@@ -166,12 +168,7 @@
   ].join("");
 
   // -- DOM ---------------------------------------------------------------------------
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
+  var el = ShopbotChat.el;
 
   var style = el("style");
   style.textContent = css;
@@ -242,57 +239,20 @@
   panel.appendChild(foot);
 
   // -- 渲染 ---------------------------------------------------------------------------
-  function safeImageUrl(url) {
-    if (typeof url !== "string") return null;
-    url = url.trim();
-    if (url.indexOf("https://") === 0) return url;
-    if (url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\") return url;
-    return null;
-  }
-
   function nearBottom() {
     return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   }
   function scrollToBottom() { list.scrollTop = list.scrollHeight; }
 
-  function buildMessage(sender, text, payload) {
-    if (["buyer", "bot", "agent", "system"].indexOf(sender) < 0) sender = "system";
+  // 消息正文的样子;按钮可点,点了等于买家把按钮的话说出来。
+  var BODY_LOOK = { text: "sb-text", image: "sb-img", buttons: "sb-chips", button: "sb-chip", onButton: sendText };
+
+  function buildMessage(message) {
+    var sender = ShopbotChat.senderOf(message);
     var node = el("div", "msg msg-" + sender);
     if (sender === "agent") node.appendChild(el("div", "sb-who", "人工客服"));
     else if (sender === "bot") node.appendChild(el("div", "sb-who", "智能助手"));
-    if (typeof text === "string" && text !== "") node.appendChild(el("div", "sb-text", text));
-    if (payload && typeof payload === "object") {
-      var src = safeImageUrl(payload.image);
-      if (src) {
-        var img = document.createElement("img");
-        img.className = "sb-img";
-        img.alt = "图片";
-        img.loading = "lazy";
-        img.src = src;
-        node.appendChild(img);
-      }
-      if (Array.isArray(payload.buttons) && payload.buttons.length) {
-        var chips = el("div", "sb-chips");
-        payload.buttons.forEach(function (b) {
-          if (!b || typeof b !== "object") return;
-          var title = typeof b.title === "string" ? b.title : "";
-          var value = typeof b.payload === "string" ? b.payload : "";
-          if (!title && !value) return;
-          var chip = el("button", "sb-chip", title || value);
-          chip.type = "button";
-          chip.addEventListener("click", function () {
-            // 以 "/" 开头的 Rasa 指令会被客服台有意转义(买家不能直接下指令),
-            // 这类按钮改发买家看得到的标题文字,效果等同于买家自己说出来。
-            var toSend = value && value.charAt(0) !== "/" ? value : (title || value);
-            sendText(toSend);
-          });
-          chips.appendChild(chip);
-        });
-        if (chips.childNodes.length) node.appendChild(chips);
-      }
-    }
-    if (!node.querySelector(".sb-text, .sb-img, .sb-chips")) node.appendChild(el("div", "sb-text", ""));
-    return node;
+    return ShopbotChat.renderBody(node, message, BODY_LOOK);
   }
 
   // 按 id 顺序插入;未确认(pending)的消息总在最后。
@@ -356,7 +316,7 @@
       removeFromOutbox(m.client_id);
     } else {
       if (m.sender === "buyer" && m.client_id) removeFromOutbox(m.client_id);
-      var node = buildMessage(m.sender, m.text, m.payload);
+      var node = buildMessage(m);
       node.setAttribute("data-id", String(id));
       if (m.client_id) node.setAttribute("data-client-id", String(m.client_id));
       place(node, id);
@@ -372,7 +332,7 @@
 
   function renderPending(item) {
     if (findPending(item.client_id)) return;
-    var node = buildMessage("buyer", item.text, null);
+    var node = buildMessage({ sender: "buyer", text: item.text });
     node.classList.add("pending");
     node.setAttribute("data-client-id", item.client_id);
     node.appendChild(el("div", "sb-status", "发送中…"));
@@ -464,12 +424,8 @@
     };
     socket.onmessage = function (event) {
       if (ws !== socket) return;
-      var data;
-      try { data = JSON.parse(event.data); } catch (e) { return; }
-      if (!data || typeof data !== "object") return;
       // 同时到的几条(买家的话和机器人的回答)合在一帧里,按顺序逐条处理
-      var events = data.type === "batch" && Array.isArray(data.events) ? data.events : [data];
-      events.forEach(function (one) { if (one && typeof one === "object") handle(one); });
+      ShopbotChat.eventsInFrame(event.data).forEach(handle);
     };
     socket.onclose = function () {
       if (ws !== socket) return;

@@ -1,0 +1,65 @@
+"""/widget.js: the buyer widget as one file a shop embeds, with the renderer it shares with the console.
+
+Run in node in a stand-in page (tests/js_page.py): it parses as one script, runs
+alone, keeps its helpers out of the shop page's globals, and speaks the desk's
+protocol (hello, welcome, frames of events, messages).
+"""
+import json
+
+from shopbot.desk.widget_bundle import WIDGET_PARTS, widget_bundle
+from tests.js_page import STATIC, run_in_page, syntax_error_of
+
+SHOP_PAGE = {"currentScript": {"src": "https://desk.example/widget.js",
+                               "attributes": {"data-buyer": '{"account": "tb_lily", "ts": 1, "sig": "s"}'}}}
+
+
+def test_the_widget_is_one_script_holding_the_shared_renderer_and_its_own_code(tmp_path):
+    bundle = widget_bundle(STATIC)
+    for name in WIDGET_PARTS:
+        assert (STATIC / name).read_text(encoding="utf-8").rstrip() in bundle
+    assert bundle.index("var ShopbotChat") < bundle.index("window.ShopbotWidget")
+    assert syntax_error_of(bundle, tmp_path) == ""
+
+
+def test_the_widget_runs_alone_on_a_shop_page_and_adds_only_its_own_globals():
+    found = run_in_page([("widget.js", widget_bundle(STATIC))], """
+        return {
+          widget: typeof window.ShopbotWidget, shared: typeof window.ShopbotChat,
+          bubble: !!document.getElementById("shopbot-bubble"), panel: !!document.getElementById("shopbot-chat")
+        };""", page=SHOP_PAGE)
+    assert found == {"widget": "object", "shared": "undefined", "bubble": True, "panel": True}
+
+
+def test_the_widget_says_hello_and_shows_a_batch_frame_from_the_desk():
+    frame = {"type": "batch", "events": [
+        {"type": "message", "message": {"id": 1, "sender": "buyer", "text": "<b>在吗</b>", "client_id": "c1"}},
+        {"type": "message", "message": {"id": 2, "sender": "bot", "text": "亲,请选择", "payload": {
+            "image": "javascript:alert(1)", "buttons": [{"title": "查物流", "payload": "/ask_logistics"}]}}}]}
+    welcome = {"type": "welcome", "conversation_id": "conv-1", "account": "tb_lily", "state": "bot",
+               "shop_name": "鲜果时光"}
+    found = run_in_page([("widget.js", widget_bundle(STATIC))], f"""
+        window.ShopbotWidget.open();
+        var socket = window.sockets[0];
+        socket.readyState = 1;
+        socket.onopen();
+        socket.onmessage({{data: {json.dumps(json.dumps(welcome, ensure_ascii=False))}}});
+        socket.onmessage({{data: {json.dumps(json.dumps(frame, ensure_ascii=False))}}});
+        var list = document.getElementById("shopbot-messages");
+        list.querySelector(".sb-chip").click();
+        return {{
+          url: socket.url,
+          sent: socket.sent,
+          shop: document.querySelector(".sb-shop").textContent,
+          lines: list.children.map(function (n) {{ return [n.className, n.textContent]; }}),
+          images: list.querySelectorAll("img").length
+        }};""", page=SHOP_PAGE)
+    assert found["url"] == "wss://desk.example/ws/buyer"
+    assert found["sent"][0] == {"type": "hello", "conversation_id": None, "after": 0,
+                                "account": "tb_lily", "ts": 1, "sig": "s"}
+    assert found["shop"] == "鲜果时光"
+    # The buyer's markup is text; the unsafe image is left out; the button says its title.
+    assert found["lines"][:2] == [["msg msg-buyer", "<b>在吗</b>"], ["msg msg-bot", "智能助手亲,请选择查物流"]]
+    assert found["images"] == 0
+    clicked = found["sent"][-1]
+    assert (clicked["type"], clicked["text"], clicked["resend"]) == ("message", "查物流", False)
+    assert found["lines"][2] == ["msg msg-buyer pending", "查物流发送中…"]
