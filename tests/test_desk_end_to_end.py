@@ -1,5 +1,6 @@
 """The desk as `make run` starts it: its own process, in front of the real Rasa and action server."""
 import asyncio
+import uuid
 
 import requests
 
@@ -21,8 +22,8 @@ async def chat(desk, hello, lines, answered=bot_answer):
     """Say each line, waiting for what `answered` accepts after it; the welcome and every event."""
     async with widget(Remote(desk.url), hello) as buyer:
         events = []
-        for number, line in enumerate(lines):
-            await buyer.say(line, f"line-{number}")
+        for line in lines:
+            await buyer.say(line, uuid.uuid4().hex)
             events += await buyer.until(answered, timeout=30)
         return buyer.welcome, events
 
