@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from shopbot import rasa_patches
+from shopbot import rasa_ext
 from shopbot.gc_tuning import freeze_after_start
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         # Rasa builds the channel once, at start-up: the one hook we own in its process.
-        rasa_patches.apply()
+        rasa_ext.apply()
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         # After Rasa's own before_server_start listener has loaded the model.
         webhook.listener("after_server_start")(freeze_after_start("Rasa"))
