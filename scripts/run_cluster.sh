@@ -9,6 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=$PWD/.venv/bin
+# Rasa's command line with our extensions applied, after checking Rasa's version (shopbot/rasa_ext/).
+RASA=("$BIN/python" -m shopbot.rasa_ext)
 RUN=${CLUSTER_DIR:-var/cluster}
 mkdir -p "$RUN/logs" "$RUN/pids"
 RUN=$(cd "$RUN" && pwd)
@@ -101,10 +103,10 @@ wait_for() {  # url, name, pid, log
   echo "error: $2 did not answer within 2 minutes; see $4" >&2; return 1
 }
 
-supervise actions "$RUN/logs/actions.log" "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+supervise actions "$RUN/logs/actions.log" "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT"
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
 for port in "${RASA_REPLICAS[@]}"; do
-  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "$BIN/rasa" run --enable-api --model models \
+  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "${RASA[@]}" run --enable-api --model models \
     --endpoints endpoints.production.yml --credentials credentials.yml --port "$port"
 done
 for port in "${RASA_REPLICAS[@]}"; do
