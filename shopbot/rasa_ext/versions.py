@@ -19,8 +19,8 @@ def _require(name: str, pin: str, installed: str, written_for: str) -> None:
         raise UnsupportedVersion(
             f"{name} {installed} is installed, but shopbot.rasa_ext was written for {name} {written_for}: "
             f"its patches change {name}'s internals and are unsafe on another version. Install "
-            f"{pin}=={written_for} (make setup), or port shopbot/rasa_ext/ to {installed}, test it, "
-            f"and change shopbot/rasa_ext/versions.py.")
+            f"{pin}=={written_for} (the Makefile's setup pins it), or port shopbot/rasa_ext/ to {installed}, "
+            f"test it and change shopbot/rasa_ext/versions.py.")
 
 
 def require_rasa() -> None:
