@@ -10,6 +10,8 @@ RASA=("$BIN/python" -m shopbot.rasa_ext)
 MODEL=models/shopbot.tar.gz
 LOGS=var/log
 mkdir -p "$LOGS"
+# Third-party deprecation warnings are for their authors: the logs show ours and the failures.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning}
 
 port_free() {
   "$BIN/python" - "$1" <<'PY'

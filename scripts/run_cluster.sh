@@ -33,6 +33,8 @@ export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-10}
 # pools only fight each other (measured: bare Rasa p50 652 -> 279 ms at 30 msg/s).
 export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
 export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
+# Third-party deprecation warnings are for their authors: the logs show ours and the failures.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning}
 read -r -a RASA_REPLICAS <<<"${RASA_REPLICA_PORTS:-5011 5012}"
 read -r -a DESK_REPLICAS <<<"${DESK_REPLICA_PORTS:-8001 8002}"
 # The desks pick among the Rasa replicas themselves (the least busy), no balancer hop;

@@ -1,6 +1,7 @@
 """Our Rasa extensions start only on the Rasa they were written for, and only explicitly (shopbot/rasa_ext/)."""
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -68,3 +69,27 @@ def test_a_server_on_another_version_refuses_to_start_and_says_why(tmp_path, pac
                                      f"{name} {getattr(versions, package.upper())}"), started.stderr[-2000:]
     assert "Traceback" not in started.stderr
 
+
+WARN_AFTER = """
+import warnings
+{setup}
+class PyparsingLike(UserWarning, DeprecationWarning):
+    pass
+warnings.warn("a third party's deprecation", DeprecationWarning)
+warnings.warn("pyparsing's, a UserWarning too", PyparsingLike)
+"""
+
+
+@pytest.mark.parametrize("setup, shown", [
+    ("import sanic", ["a third party's deprecation", "pyparsing's, a UserWarning too"]),  # PYTHONWARNINGS alone
+    ("from shopbot.rasa_ext import warning_filters\nwarning_filters.keep_in_force()\n"
+     "from rasa.plugin import plugin_manager\nfrom rasa.utils.common import configure_logging_and_warnings\n"
+     "configure_logging_and_warnings()\nplugin_manager().hook.configure_commandline(cmdline_arguments=None)", []),
+], ids=["sanic alone", "kept in force"])
+def test_pythonwarnings_holds_past_sanics_and_rasas_own_filters(setup, shown):
+    env = dict(os.environ, PYTHONWARNINGS="ignore::DeprecationWarning")
+    ran = subprocess.run([sys.executable, "-c", WARN_AFTER.format(setup=setup)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert [line for line in ("a third party's deprecation", "pyparsing's, a UserWarning too")
+            if line in ran.stderr] == shown

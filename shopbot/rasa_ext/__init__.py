@@ -9,6 +9,7 @@
 - rest_channel: the REST channel the desk talks to (credentials.yml).
 - tracker_store: the SQL tracker store Rasa keeps conversations in (endpoints*.yml).
 - action_server_plugin: our plugin of the action server (rasa_sdk_plugins/ hands it to rasa-sdk).
+- warning_filters: PYTHONWARNINGS kept in force where Sanic and Rasa override it.
 Garbage-collection tuning stays in shopbot/gc_tuning.py: the desk, which runs no Rasa, uses it too.
 """
 from __future__ import annotations

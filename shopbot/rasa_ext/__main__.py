@@ -15,7 +15,7 @@ from typing import List, Optional
 
 def main(argv: Optional[List[str]] = None) -> None:
     from shopbot import rasa_ext
-    from shopbot.rasa_ext import versions
+    from shopbot.rasa_ext import versions, warning_filters
 
     args = list(sys.argv[1:] if argv is None else argv)
     action_server = args[:2] == ["run", "actions"]
@@ -26,6 +26,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     except versions.UnsupportedVersion as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+    warning_filters.keep_in_force()  # before the imports whose warnings it hides
     if not action_server:
         rasa_ext.apply()
 
