@@ -48,6 +48,13 @@ def test_the_rest_channel_will_not_serve_from_a_rasa_left_unpatched(monkeypatch)
     assert str(refused.value) == NOT_APPLIED
 
 
+
+@pytest.mark.parametrize("installer", ["Makefile", "Dockerfile"])
+def test_what_setup_installs_is_what_the_extensions_were_written_for(installer):
+    text = (ROOT / installer).read_text()
+    assert f"rasa=={versions.RASA} rasa-sdk=={versions.RASA_SDK}" in text
+
+
 @pytest.mark.parametrize("package, server", [
     ("rasa", ["run", "--enable-api", "--model", str(MODEL), "--endpoints", "endpoints.yml",
               "--credentials", "credentials.yml"]),

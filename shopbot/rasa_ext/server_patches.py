@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, Dict, Optional, Text
 
-
 RASA_ORIGINALS: Dict[Text, Any] = {}  # what apply() replaced, for comparing against in tests
 
 
