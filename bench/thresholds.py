@@ -44,9 +44,9 @@ def declining_nothing(config_path: Path) -> Dict:
 async def _two_likeliest(model_path: str, examples) -> List[Dict]:
     from rasa.core.agent import Agent
 
-    from shopbot import rasa_patches
+    from shopbot import rasa_ext
 
-    rasa_patches.apply_to_models()  # loaded and run as the replicas run it
+    rasa_ext.apply()  # loaded and run as the replicas run it
     agent = Agent.load(model_path)
     rows = []
     for example in examples:

@@ -5,9 +5,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=.venv/bin
+# Rasa's command line with our extensions applied, after checking Rasa's version (shopbot/rasa_ext/).
+RASA=("$BIN/python" -m shopbot.rasa_ext)
 MODEL=models/shopbot.tar.gz
 LOGS=var/log
 mkdir -p "$LOGS"
+# Third-party deprecation warnings are for their authors: the logs show ours and the failures.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning}
 
 port_free() {
   "$BIN/python" - "$1" <<'PY'
@@ -57,17 +61,17 @@ wait_for() {  # url, name, pid, log
 }
 
 echo "Starting the action server on port $ACTIONS_PORT..."
-"$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 &
+"${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$LOGS/actions.log" || exit 1
 
 if [ "${1:-}" = "--shell" ]; then
-  "$BIN/rasa" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+  "${RASA[@]}" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
   exit $?
 fi
 
 echo "Starting Rasa on port $RASA_PORT (loading the model takes a few seconds)..."
-"$BIN/rasa" run --enable-api --model "$MODEL" --endpoints endpoints.yml \
+"${RASA[@]}" run --enable-api --model "$MODEL" --endpoints endpoints.yml \
   --credentials credentials.yml --port "$RASA_PORT" >"$LOGS/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" "${pids[-1]}" "$LOGS/rasa.log" || exit 1

@@ -9,6 +9,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=$PWD/.venv/bin
+# Rasa's command line with our extensions applied, after checking Rasa's version (shopbot/rasa_ext/).
+RASA=("$BIN/python" -m shopbot.rasa_ext)
 RUN=${CLUSTER_DIR:-var/cluster}
 mkdir -p "$RUN/logs" "$RUN/pids"
 RUN=$(cd "$RUN" && pwd)
@@ -31,6 +33,8 @@ export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-10}
 # pools only fight each other (measured: bare Rasa p50 652 -> 279 ms at 30 msg/s).
 export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
 export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
+# Third-party deprecation warnings are for their authors: the logs show ours and the failures.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning}
 read -r -a RASA_REPLICAS <<<"${RASA_REPLICA_PORTS:-5011 5012}"
 read -r -a DESK_REPLICAS <<<"${DESK_REPLICA_PORTS:-8001 8002}"
 # The desks pick among the Rasa replicas themselves (the least busy), no balancer hop;
@@ -101,10 +105,10 @@ wait_for() {  # url, name, pid, log
   echo "error: $2 did not answer within 2 minutes; see $4" >&2; return 1
 }
 
-supervise actions "$RUN/logs/actions.log" "$BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT"
+supervise actions "$RUN/logs/actions.log" "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT"
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
 for port in "${RASA_REPLICAS[@]}"; do
-  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "$BIN/rasa" run --enable-api --model models \
+  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "${RASA[@]}" run --enable-api --model models \
     --endpoints endpoints.production.yml --credentials credentials.yml --port "$port"
 done
 for port in "${RASA_REPLICAS[@]}"; do

@@ -82,10 +82,10 @@ def quiet_rasa() -> None:
 async def _predict(model_path: Path, texts: Sequence[str]) -> List[str]:
     from rasa.core.agent import Agent
 
-    from shopbot import rasa_patches
+    from shopbot import rasa_ext
 
+    rasa_ext.apply()  # our Rasa only, loaded and run as our Rasa replicas run it, and sooner
     quiet_rasa()
-    rasa_patches.apply_to_models()  # loaded and run as our Rasa replicas run it, and sooner
 
     agent = Agent.load(str(model_path))
     predicted = []

@@ -18,6 +18,8 @@ from harness.cluster import free_port
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "shopbot.tar.gz"
 BIN = Path(sys.executable).parent
+# How our servers start (python -m shopbot.rasa_ext): Rasa's command line, our extensions applied.
+RASA = [sys.executable, "-m", "shopbot.rasa_ext"]
 # The sample shop's "now" (scripts/make_sample_orders.py): orders are dated around it.
 SAMPLE_NOW = "2026-11-23T12:00:00+08:00"
 
@@ -78,7 +80,7 @@ def server_logs(rasa_url):
 
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory):
-    """A real `rasa run` and `rasa run actions`, as `make run` starts them."""
+    """A real Rasa server and action server, started as `make run` starts them."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
     tmp = tmp_path_factory.mktemp("rasa")
@@ -89,10 +91,10 @@ def rasa_url(tmp_path_factory):
     actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
     SERVER_LOGS.update(actions=actions_log, rasa=rasa_log)
     actions = subprocess.Popen(
-        [BIN / "rasa", "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+        [*RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
         cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT)
     rasa = subprocess.Popen(
-        [BIN / "rasa", "run", "--enable-api", "--model", MODEL, "--endpoints", "endpoints.yml",
+        [*RASA, "run", "--enable-api", "--model", MODEL, "--endpoints", "endpoints.yml",
          "--credentials", "credentials.yml", "--port", str(rasa_port)],
         cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT)
     try:
@@ -205,7 +207,7 @@ class ProjectStack:
         return process
 
     def start_actions(self):
-        self.actions = self._start([BIN / "rasa", "run", "actions", "--actions", "actions",
+        self.actions = self._start([*RASA, "run", "actions", "--actions", "actions",
                                     "--port", str(self.actions_port)],
                                    "actions.log", f"http://127.0.0.1:{self.actions_port}/health")
 
@@ -215,7 +217,7 @@ class ProjectStack:
 
     def start(self):
         self.start_actions()
-        self.rasa = self._start([BIN / "rasa", "run", "--enable-api", "--model", "models/shopbot.tar.gz",
+        self.rasa = self._start([*RASA, "run", "--enable-api", "--model", "models/shopbot.tar.gz",
                                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                                  "--port", str(self.rasa_port)], "rasa.log", f"{self.rasa_url}/status")
         self.desk = self._start([sys.executable, "-m", "shopbot.desk"], "desk.log", f"{self.desk_url}/health")

@@ -70,3 +70,13 @@ def test_a_trainers_deploy_reaches_the_rasa_containers_and_outlives_a_restart(pr
     assert all("--model models " in rasa["command"] for rasa in rasa_services(project_root).values())
     script = (project_root / "scripts" / "run_cluster.sh").read_text()
     assert "--model models " in script
+
+
+def test_every_server_runs_with_the_same_warning_filters(project_root):
+    """make run, make run-cluster and the image keep third-party deprecation warnings out of the logs alike."""
+    found = {name: re.findall(r"PYTHONWARNINGS:-([^}]+)}", (project_root / "scripts" / name).read_text())
+             for name in ("run.sh", "run_cluster.sh")}
+    found["Dockerfile"] = re.findall(r"PYTHONWARNINGS=(\S+)", (project_root / "Dockerfile").read_text())
+    values = {value for settings in found.values() for value in settings}
+    assert all(len(settings) == 1 for settings in found.values()) and len(values) == 1, found
+    assert "ignore::DeprecationWarning" in values.pop().split(",")

@@ -8,8 +8,8 @@ import gc
 import pytest
 import sanic
 
-import rasa_sdk_plugins
 from shopbot.gc_tuning import freeze_startup_heap
+from shopbot.rasa_ext import action_server_plugin
 
 FROZEN_LOG_LINE = "start-up objects exempted from garbage collection"
 
@@ -32,7 +32,7 @@ def test_objects_alive_at_start_up_are_no_longer_walked_by_collections(unfrozen)
 def test_rasa_sdk_finds_our_plugin_and_it_freezes_the_action_server_after_start():
     from rasa_sdk.plugin import plugin_manager
 
-    assert rasa_sdk_plugins in plugin_manager().get_plugins()
+    assert action_server_plugin in plugin_manager().get_plugins()  # handed over by rasa_sdk_plugins/
     app = sanic.Sanic("action_server_under_test")
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     handlers = [route.handler for route in app.signal_router.routes if route.path.startswith("server.init")]

@@ -76,7 +76,7 @@ def replicas(models):
 
 
 def newest_in(models: Path) -> Path:
-    """The model `rasa run --model models` loads: the newest file directly in the folder."""
+    """The model `run --model models` loads: the newest file directly in the folder."""
     return max(models.glob("*.tar.gz"), key=os.path.getmtime)
 
 

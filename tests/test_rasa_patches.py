@@ -1,16 +1,17 @@
-"""Our changes to Rasa: cheaper action-response checks, tracker store errors surfacing, locks freed."""
+"""Our changes to Rasa (shopbot/rasa_ext/): cheaper checks and model runs, store errors surfacing, locks freed."""
 import jsonschema
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from shopbot import rasa_patches
+from shopbot import rasa_ext
+from shopbot.rasa_ext import model_patches, server_patches
 
 
 @pytest.fixture
 def action():
-    rasa_patches.apply()
+    rasa_ext.apply()
     return RemoteAction("action_stock", EndpointConfig("http://127.0.0.1:1/webhook"))
 
 
@@ -52,7 +53,7 @@ def test_a_tracker_store_outage_fails_the_message_instead_of_forgetting_the_conv
     from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    rasa_patches.apply()
+    rasa_ext.apply()
     store = FailSafeTrackerStore(UnreachableTrackerStore())
     with pytest.raises(ConnectionError):  # not None: Rasa would start the chat afresh
         asyncio.run(store.retrieve("buyer-1"))
@@ -68,7 +69,7 @@ def test_a_lock_left_by_a_dead_replica_is_taken_once_it_expires():
 
     from rasa.core.lock_store import InMemoryLockStore
 
-    rasa_patches.apply()
+    rasa_ext.apply()
     store = InMemoryLockStore()
     store.issue_ticket("buyer-1", 0.5)  # the dead replica's: never released
 
@@ -88,7 +89,7 @@ def test_messages_of_one_conversation_still_take_turns():
 
     from rasa.core.lock_store import InMemoryLockStore
 
-    rasa_patches.apply()
+    rasa_ext.apply()
     store = InMemoryLockStore()
     inside, most_inside = 0, 0
 
@@ -111,8 +112,8 @@ def test_every_event_name_finds_the_class_rasas_own_lookup_finds():
     from rasa.shared.core.events import Event, SlotSet, UserUttered
     from rasa.shared.utils.common import all_subclasses
 
-    rasa_patches.apply()
-    rasas = rasa_patches.RASA_ORIGINALS["resolve_by_type"]
+    rasa_ext.apply()
+    rasas = server_patches.RASA_ORIGINALS["resolve_by_type"]
     names = {cls.type_name for cls in all_subclasses(Event)}
     assert len(names) > 20
     assert all(Event.resolve_by_type(name) is rasas(name) for name in names)
@@ -148,7 +149,7 @@ async def test_the_model_loads_and_answers_as_rasas_own_without_dask_autograph_a
 
     from tests.conftest import MODEL
 
-    rasa_patches.apply()
+    rasa_ext.apply()
 
     async def answers(agent):
         parses, predictions = [], []
@@ -163,15 +164,15 @@ async def test_the_model_loads_and_answers_as_rasas_own_without_dask_autograph_a
             predictions.append({key: prediction[key] for key in ("scores", "policy", "confidence")})
         return parses, predictions
 
-    rasas_predict = rasa_patches.RASA_ORIGINALS["rasa_predict"]
+    rasas_predict = model_patches.RASA_ORIGINALS["rasa_predict"]
     with monkeypatch.context() as rasas_way:
-        rasas_way.setattr(DaskGraphRunner, "run", rasa_patches.RASA_ORIGINALS["graph_run"])
+        rasas_way.setattr(DaskGraphRunner, "run", model_patches.RASA_ORIGINALS["graph_run"])
         rasas_way.setattr(RasaModel, "_rasa_predict", rasas_predict)
-        rasas_way.setattr(RasaModel, "load", rasa_patches.RASA_ORIGINALS["model_load"])
+        rasas_way.setattr(RasaModel, "load", model_patches.RASA_ORIGINALS["model_load"])
         expected = await answers(Agent.load(str(MODEL)))
-    assert DaskGraphRunner.run is rasa_patches._run_graph_in_order
+    assert DaskGraphRunner.run is model_patches._run_graph_in_order
     through_tf_function = []
-    monkeypatch.setitem(rasa_patches.RASA_ORIGINALS, "rasa_predict",
+    monkeypatch.setitem(model_patches.RASA_ORIGINALS, "rasa_predict",
                         lambda model, batch: through_tf_function.append(1) or rasas_predict(model, batch))
     ours = Agent.load(str(MODEL))
     assert not diet_model(ours).run_eagerly  # built eagerly, then back to Rasa's setting: predictions are graphs
@@ -196,7 +197,7 @@ class EventsRequest:
 def test_pause_and_resume_bodies_are_judged_as_rasa_judges_them(body):
     from rasa.server import ErrorResponse
 
-    rasa_patches.apply()
+    rasa_ext.apply()
 
     def verdict(check):
         try:
@@ -205,7 +206,7 @@ def test_pause_and_resume_bodies_are_judged_as_rasa_judges_them(body):
         except ErrorResponse as error:
             return error.status, error.error_info["message"]
 
-    rasas = verdict(rasa_patches.RASA_ORIGINALS["validate_events"])
-    assert verdict(rasa_patches._validate_events_in_request_body) == rasas
+    rasas = verdict(server_patches.RASA_ORIGINALS["validate_events"])
+    assert verdict(server_patches._validate_events_in_request_body) == rasas
     import rasa.server
     assert verdict(rasa.server.validate_events_in_request_body) == rasas  # what the endpoint calls

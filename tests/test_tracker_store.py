@@ -13,7 +13,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 
-from shopbot.tracker_store import LeanSQLTrackerStore
+from shopbot.rasa_ext.tracker_store import LeanSQLTrackerStore
 
 PG_TEST_DB = "shopbot_tracker_store_test"
 

@@ -148,7 +148,7 @@ def deploy(rasa_urls: Union[str, Sequence[str]], model: Path, models_dir: Path,
     Replicas answering with different models would give one buyer two bots, so a
     replica refusing puts those already switched back on the model they served.
     The model is also linked as models/live.tar.gz, the newest file there, which
-    is what a replica restarted later loads (`rasa run --model models`).
+    is what a replica restarted later loads (`run --model models`).
     """
     urls = every_replica([rasa_urls] if isinstance(rasa_urls, str) else rasa_urls)
     switched: List[Tuple[str, Path]] = []

@@ -11,7 +11,8 @@ Rasa 3.6's RestInput has two habits a caller cannot work with:
   saves the tracker last, so a failed message left nothing behind).
 Same name ("rest"), so the URL stays /webhooks/rest/webhook; credentials.yml
 names this class instead of the built-in one. The `?stream=true` variant is
-not offered: nothing of ours uses it.
+not offered: nothing of ours uses it. It refuses to start in a Rasa that
+shopbot.rasa_ext.apply() has not patched: the 503 relies on patch 2.
 """
 from __future__ import annotations
 
@@ -24,11 +25,14 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-from shopbot import rasa_patches
 from shopbot.gc_tuning import freeze_after_start
+from shopbot.rasa_ext import server_patches
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 255  # the SQL tracker store's sender_id column
+# Without patch 2 a database outage forks conversations (and is answered 200): no server of ours runs so.
+NOT_APPLIED = ("shopbot's REST channel needs shopbot.rasa_ext.apply() first: "
+               "start Rasa with `python -m shopbot.rasa_ext run ...`, not `rasa run ...`")
 
 
 def _body(request: Request) -> Dict[Text, Any]:
@@ -67,8 +71,9 @@ class RestInput(RasaRestInput):
         return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        # Rasa builds the channel once, at start-up: the one hook we own in its process.
-        rasa_patches.apply()
+        # Rasa builds the channel once, at start-up, before it loads the model.
+        if not server_patches.applied():
+            raise RuntimeError(NOT_APPLIED)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         # After Rasa's own before_server_start listener has loaded the model.
         webhook.listener("after_server_start")(freeze_after_start("Rasa"))

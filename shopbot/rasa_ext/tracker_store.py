@@ -13,7 +13,7 @@ read is what is stored until it saves; that is the assumption Rasa's count
 makes too. A tracker it did not read (a new one, a copy) is saved Rasa's way.
 Rows are the ones Rasa writes, so its own store reads them back unchanged.
 
-Used by endpoints.production.yml (`type: shopbot.tracker_store.LeanSQLTrackerStore`).
+Used by endpoints.yml and endpoints.production.yml (`type: shopbot.rasa_ext.tracker_store.LeanSQLTrackerStore`).
 """
 from __future__ import annotations
 
