@@ -11,6 +11,7 @@ each later sweep reads, and prints both with their ratio.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import time
@@ -19,12 +20,13 @@ import uuid
 import sqlalchemy as sa
 
 from shopbot.desk import service, states
-from shopbot.desk.store import DeskStore, conversations, messages
+from shopbot.desk.schema import conversations, messages
+from shopbot.desk.store import DeskStore
 
 LINES_PER_CHAT = 5
 
 
-def fill(store: DeskStore, rate: float, now: float) -> int:
+async def fill(store: DeskStore, rate: float, now: float) -> int:
     """RECOVER_WITHIN of traffic ending at `now`: chats of LINES_PER_CHAT lines, each answered 20 ms later."""
     lines = int(rate * service.RECOVER_WITHIN)
     chats, rows = [], []
@@ -36,19 +38,19 @@ def fill(store: DeskStore, rate: float, now: float) -> int:
         sent = now - service.RECOVER_WITHIN + number / rate
         rows.append({"conversation_id": chat, "sender": "buyer", "text": "这款有货吗", "created_at": sent})
         rows.append({"conversation_id": chat, "sender": "bot", "text": "亲,有货的哦", "created_at": sent + 0.02})
-    with store.engine.begin() as conn:
-        conn.execute(conversations.insert(), chats)
-        conn.execute(messages.insert(), rows)
-        conn.execute(sa.text("ANALYZE"))
+    async with store.engine.connect() as conn:
+        await conn.execute(conversations.insert(), chats)
+        await conn.execute(messages.insert(), rows)
+        await conn.execute(sa.text("ANALYZE"))
     return len(rows)
 
 
-def timed(store: DeskStore, window, repeats: int) -> float:
+async def timed(store: DeskStore, window, repeats: int) -> float:
     """The median ms of the sweep's query over `window`."""
     times = []
     for _ in range(repeats):
         began = time.perf_counter()
-        store.unanswered(window)
+        await store.unanswered(window)
         times.append(time.perf_counter() - began)
     return 1000 * statistics.median(times)
 
@@ -69,27 +71,31 @@ def main() -> int:
     except sa.exc.OperationalError as error:
         print(f"error: PostgreSQL is not reachable at {server}: {error.orig}", file=sys.stderr)
         return 2
-    store = DeskStore(args.db_url)  # creates the desk's tables and indexes
+    asyncio.run(sweeps(args))
+    with admin.connect() as conn:  # a scratch database: nothing in it is worth keeping
+        conn.execute(sa.text(f'DROP DATABASE "{name}"'))
+    admin.dispose()
+    return 0
+
+
+async def sweeps(args: argparse.Namespace) -> None:
+    store = await DeskStore(args.db_url).open()  # migrated: the desk's tables and indexes
     now = time.time()
-    rows = fill(store, args.rate, now)
+    rows = await fill(store, args.rate, now)
     # As DeskService.recover_unanswered reads: up to ORPHANED_AFTER ago (lines of desks that died),
     # from RECOVER_WITHIN ago the first time, later from SWEEP_OVERLAP before the last sweep's ABANDONED_AFTER.
     newest = now - service.ORPHANED_AFTER
     first_window = (now - service.RECOVER_WITHIN, newest)
     later_window = (now - service.RECOVER_EVERY - service.ABANDONED_AFTER - service.SWEEP_OVERLAP, newest)
-    first = timed(store, first_window, args.repeats)
-    later = timed(store, later_window, args.repeats)
+    first = await timed(store, first_window, args.repeats)
+    later = await timed(store, later_window, args.repeats)
     per_minute = 60 / service.RECOVER_EVERY
     print(f"{rows} messages of the last {service.RECOVER_WITHIN:.0f} s ({args.rate:g} buyer lines/s, each answered)")
     print(f"first sweep of a desk ({first_window[1] - first_window[0]:.0f} s of messages): {first:.1f} ms")
     print(f"each later sweep ({later_window[1] - later_window[0]:.0f} s of messages): {later:.1f} ms")
     print(f"first / later = {first / later:.1f}; a desk sweeps {per_minute:.0f} times a minute: "
           f"{per_minute * first:.0f} ms of queries a minute reading the whole window, {per_minute * later:.0f} ms reading only what is new")
-    store.engine.dispose()
-    with admin.connect() as conn:  # a scratch database: nothing in it is worth keeping
-        conn.execute(sa.text(f'DROP DATABASE "{name}"'))
-    admin.dispose()
-    return 0
+    await store.close()
 
 
 if __name__ == "__main__":

@@ -61,6 +61,12 @@ def test_a_stopped_desk_answers_the_message_rasa_is_still_working_on(tmp_path):
 
     conversation = asyncio.run(send_then_stop())
     desk.process.wait(timeout=40)
-    store = DeskStore(desk.env["DESK_DB_URL"])
-    assert [(m.sender, m.text) for m in store.transcript(conversation)] == [
+    async def transcript():
+        store = await DeskStore(desk.env["DESK_DB_URL"]).open()
+        try:
+            return await store.transcript(conversation)
+        finally:
+            await store.close()
+
+    assert [(m.sender, m.text) for m in asyncio.run(transcript())] == [
         ("buyer", "芒果干有货吗"), ("bot", SLOW_REPLY)]
