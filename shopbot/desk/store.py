@@ -20,6 +20,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -46,11 +47,23 @@ def async_url(db_url: str) -> str:
     return f"{driver}://{rest}"
 
 
+# What asyncpg raises, unwrapped by SQLAlchemy, on a connection the server cut off (a restart, a
+# failover, a terminated backend): such a connection can come back to the pool half-broken and
+# fail the next statement with "cannot switch to state" (asyncpg issue #1069).
+CUT_OFF = (asyncpg.InternalClientError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, ConnectionError)
+
+
 def _unreachable(error: BaseException) -> bool:
     """The database refused or dropped the connection (not a constraint, not a bug)."""
-    if isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError, OSError)):
+    if isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError, OSError) + CUT_OFF):
         return True
     return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+
+
+def _discard_cut_off_connections(context) -> None:
+    """SQLAlchemy's handle_error hook: a connection the server cut off is thrown away, not pooled again."""
+    if isinstance(context.original_exception, CUT_OFF):
+        context.is_disconnect = True
 
 
 def outlasts_db_restarts(method):
@@ -104,6 +117,7 @@ class DeskStore:
             # default for SQLite files): aiosqlite starts a thread for each connection.
             options["poolclass"] = sa.pool.AsyncAdaptedQueuePool
         self.engine = create_async_engine(async_url(self.db_url), **options)
+        sa.event.listen(self.engine.sync_engine, "handle_error", _discard_cut_off_connections)
         return self
 
     async def close(self) -> None:
