@@ -1,10 +1,10 @@
 """The console and the trainer page run as the parts their HTML loads, in node (tests/js_page.py).
 
 Each page's own script is several files with one job each that share one namespace
-object (window.ShopbotConsole). Loaded in the page's order into
+object (window.ShopbotConsole, window.ShopbotTrainer). Loaded in the page's order into
 a stand-in page holding the elements the HTML names, with a stand-in for the desk's
 API: they add no global but their namespace, and the parts reach one another (a login,
-the queue, a conversation, a live frame, a reply).
+the queue, a conversation, a live frame, a reply; the inbox, a label, a retrain report).
 """
 import json
 import re
@@ -143,3 +143,71 @@ def test_the_console_parts_load_in_order_share_one_namespace_and_reach_one_anoth
                              ["POST", "/api/conversations/c1/messages", {"text": "您好", "confirm": True}],
                              ["POST", "/api/logout", None]]
 
+
+INBOX = [{"text": "能开专票吗", "reasons": ["low_confidence"], "predicted_intent": "greet", "confidence": 0.41,
+          "count": 2, "after": "您好"}]
+JOB = {"id": "j1", "state": "refused", "progress": 100, "override": False, "message": "新模型更差",
+       "report": {"passed": False, "live_macro_f1": 0.9, "candidate_macro_f1": 0.8, "n": 40,
+                  "changes": [{"intent": "greet", "live_f1": 0.9, "candidate_f1": 0.8, "delta": -0.1}],
+                  "worse": ["greet"]}}
+
+
+def test_the_trainer_parts_load_in_order_share_one_namespace_and_reach_one_another():
+    routes = {"GET /api/me": [200, {"username": "tina", "role": "trainer"}],
+              "GET /api/trainer/intents": [200, ["greet", "ask_invoice"]],
+              "GET /api/trainer/inbox": [200, INBOX],
+              "POST /api/trainer/label": [200, {"status": "added", "path": "data/nlu.yml"}],
+              "POST /api/trainer/retrain": [200, JOB],
+              "POST /api/trainer/rollback": [200, {"model": "models/20240101.tar.gz"}]}
+    seen = run_in_page([stand_in("trainer.html", routes)] + page_scripts("trainer.html"), SETTLE + f"""
+        var $ = window.ShopbotDesk.$, seen = {{}}, item;
+        return settle().then(function () {{
+          seen.globals = {new_globals()};
+          seen.views = [$("login-view").hidden, $("trainer-view").hidden, $("current-user").textContent];
+          seen.intents = $("add-intent").children.map(function (o) {{ return o.value; }});
+          seen.count = $("inbox-count").textContent;
+          item = $("inbox").children[0];
+          seen.item = [item.querySelector(".item-text").textContent, item.querySelector(".item-meta").textContent];
+          item.querySelector("select").value = "ask_invoice";
+          item.querySelector(".label-save").click();
+          return settle();
+        }}).then(function () {{
+          seen.labelled = [item.className, item.querySelector(".label-result").textContent,
+                           $("inbox-count").textContent];
+          $("retrain-start").click();
+          return settle();
+        }}).then(function () {{
+          seen.report = [$("retrain-report").hidden, $("retrain-verdict").textContent,
+                         $("retrain-progress-text").textContent,
+                         $("retrain-rows").children.map(function (r) {{ return [r.className, r.textContent]; }})];
+          seen.job = localStorage.getItem("shopbot.trainer.job");
+          $("rollback").click();
+          return settle();
+        }}).then(function () {{
+          seen.rollback = $("rollback-result").textContent;
+          seen.posts = window.apiCalls.filter(function (c) {{ return c[0] === "POST"; }});
+          return seen;
+        }});""")
+    assert seen["globals"] == ["ShopbotDesk", "ShopbotLabels", "ShopbotTrainer"]
+    assert seen["views"] == [True, False, "tina(训练师)"]
+    assert seen["intents"] == ["", "greet", "ask_invoice", "__new__"]
+    assert seen["count"] == "1"
+    assert seen["item"] == ["能开专票吗", "置信度低模型猜测:greet(打招呼)置信度 0.41出现 2 次"]
+    assert seen["labelled"] == ["inbox-item done", "已添加到 data/nlu.yml", "0"]
+    assert seen["report"] == [False, "未上线:新模型更差", "已完成 100%",
+                              [["report-row worse", "greet打招呼0.9000.800-0.100"]]]
+    assert seen["job"] == "j1"
+    assert seen["rollback"] == "已回滚,线上模型:20240101.tar.gz"
+    assert seen["posts"] == [["POST", "/api/trainer/label", {"intent": "ask_invoice", "text": "能开专票吗"}],
+                             ["POST", "/api/trainer/retrain", {"cross_validation_folds": 0}],
+                             ["POST", "/api/trainer/rollback", None]]
+
+
+def test_the_trainer_page_turns_away_an_agent():
+    routes = {"GET /api/me": [200, {"username": "alice", "role": "agent"}]}
+    seen = run_in_page([stand_in("trainer.html", routes)] + page_scripts("trainer.html"), SETTLE + """
+        var $ = window.ShopbotDesk.$;
+        return settle().then(function () {
+          return [$("forbidden-view").hidden, $("trainer-view").hidden, $("forbidden-detail").textContent];
+        });""")
+    assert seen == [False, True, "账号 alice 不是训练师,不能使用训练台。请换训练师账号登录。"]
