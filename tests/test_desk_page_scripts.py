@@ -38,8 +38,12 @@ def test_the_label_table_is_served_as_a_script(desk):
 
 
 @pytest.mark.parametrize("page, scripts", [
-    ("/console", ["/desk-labels.js", "/static/desk-common.js", "/static/chat-render.js", "/static/console.js"]),
-    ("/trainer", ["/desk-labels.js", "/static/desk-common.js", "/static/trainer.js"]),
+    ("/console", ["/desk-labels.js", "/static/desk-common.js", "/static/chat-render.js",
+                  "/static/console-base.js", "/static/console-queue.js", "/static/console-conversation.js",
+                  "/static/console-reply.js", "/static/console-live.js", "/static/console-login.js"]),
+    ("/trainer", ["/desk-labels.js", "/static/desk-common.js",
+                  "/static/trainer-base.js", "/static/trainer-labels.js", "/static/trainer-inbox.js",
+                  "/static/trainer-report.js", "/static/trainer-retrain.js", "/static/trainer-login.js"]),
 ])
 def test_each_desk_page_loads_the_labels_and_shared_scripts_first_and_each_is_there(desk, page, scripts):
     html = requests.get(f"{desk.url}{page}", timeout=10).text

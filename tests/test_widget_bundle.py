@@ -63,3 +63,13 @@ def test_the_widget_says_hello_and_shows_a_batch_frame_from_the_desk():
     clicked = found["sent"][-1]
     assert (clicked["type"], clicked["text"], clicked["resend"]) == ("message", "查物流", False)
     assert found["lines"][2] == ["msg msg-buyer pending", "查物流发送中…"]
+
+
+def test_a_second_copy_of_the_widget_on_one_page_does_nothing():
+    bundle = widget_bundle(STATIC)
+    found = run_in_page([("widget.js", bundle), ("widget-again.js", bundle)], """
+        return {
+          bubbles: document.querySelectorAll("button").filter(function (b) { return b.id === "shopbot-bubble"; }).length,
+          styles: document.head.children.length
+        };""", page=SHOP_PAGE)
+    assert found == {"bubbles": 1, "styles": 1}

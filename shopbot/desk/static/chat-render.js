@@ -3,7 +3,7 @@
  * 一种新的回复(文字、图片、按钮……)只在 renderBody 里加一次,挂件和工作台就都会显示。
  * 本文件只声明一个名字 ShopbotChat:
  *   - 工作台用 <script src="/static/chat-render.js"> 载入,它是全局变量;
- *   - /widget.js 由客服台把本文件和 widget-main.js 拼在一个函数里发出
+ *   - /widget.js 由客服台把本文件和挂件自己的各部分(widget-*.js)拼在一个函数里发出
  *     (shopbot/desk/widget_bundle.py),它只在挂件内部可见,不占店铺页面的全局名字。
  * 安全:消息里的文字一律经 textContent 插入,从不使用 innerHTML;
  * 图片地址只接受 https:// 或站内 / 开头的(safeImageUrl),并以属性方式赋值。
