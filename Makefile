@@ -58,7 +58,9 @@ $(DEPS_STAMP): requirements/lock.txt requirements/extra.txt pyproject.toml
 ## train: Rasa's fingerprinting decides whether anything changed.
 train: setup
 	@mkdir -p var models
-	$(RASA) train --quiet --fixed-model-name shopbot --out models
+	@scripts/quietly.sh var/log/train.log "Training the model if the data changed" \
+		'Your Rasa model is trained|No training of components required|Nothing changed' -- \
+		$(RASA) train --fixed-model-name shopbot --out models
 
 run: train
 	@scripts/run.sh
@@ -75,19 +77,21 @@ shell: train
 test: train validate check-replies pytest test-stories nlu-gate
 
 validate: setup
-	$(RASA) data validate --quiet
+	@scripts/quietly.sh var/log/validate.log "Validating the training data and domain" '' -- \
+		$(RASA) data validate --quiet
 
 check-replies: setup
 	$(BIN)/shopbot check-replies domain.yml
 
-# The slowest tests are listed at the end: make test must stay under 30 minutes on a
-# slow 2-core machine (28 min 17 s on the fourteenth session's), and this shows where to cut.
+# The slowest tests are listed at the end: make test must stay under 15 minutes on
+# 2 cores from a fresh clone, and this shows where to cut.
 pytest: setup
 	$(BIN)/python -m pytest -q --durations=15
 
 test-stories: train
-	@mkdir -p var
-	$(RASA_EXT) test core --stories tests/stories --model models/shopbot.tar.gz \
+	@scripts/quietly.sh var/log/test-stories.log "Playing the conversation stories" \
+		'Evaluation Results on|Correct:' -- \
+		$(RASA_EXT) test core --stories tests/stories --model models/shopbot.tar.gz \
 		--fail-on-prediction-errors --out var/results-core --no-plot
 
 nlu-gate: train

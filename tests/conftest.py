@@ -11,6 +11,9 @@ from typing import Iterator, Optional
 
 import pytest
 import requests
+# Imported before any test runs: importing Sanic puts a filter that shows every DeprecationWarning
+# in front of pytest's own, for the rest of whichever test imported it first.
+import sanic  # noqa: F401
 import yaml
 
 from harness.cluster import free_port

@@ -30,7 +30,7 @@ products_table = sa.Table(
     sa.Column("name", sa.String(100), nullable=False, unique=True),
     sa.Column("aliases", sa.Text, nullable=False, default=""),
     sa.Column("category", sa.String(50)),
-    sa.Column("price", sa.Numeric(10, 2), nullable=False),
+    sa.Column("price", sa.Numeric(10, 2, asdecimal=False), nullable=False),  # read as float, as used
     sa.Column("stock", sa.Integer, nullable=False),
     sa.Column("production_date", sa.Date),
     sa.Column("shelf_life_days", sa.Integer),
