@@ -2,8 +2,7 @@
 
 On a 2-core machine any CPU spent beside Rasa slows Rasa itself, so a load
 figure means little without knowing who spent the CPU. `make bench-load`
-prints, per phase, the milliseconds of CPU per message each role used; that
-split used to come from throwaway scripts, and each session had to rewrite it.
+prints, per phase, the milliseconds of CPU per message each role used.
 
 A role is either a session (a process started with setsid and everything it
 forks, such as nginx's workers: make run-cluster starts each of its processes
@@ -107,8 +106,7 @@ def stolen_seconds(stat_path: str = "/proc/stat") -> float:
     """CPU seconds the hypervisor ran other guests while this machine's CPUs had work, since boot (all CPUs).
 
     On a shared host this is how a run shows that the machine, not the code,
-    slowed down: one session's bare Rasa p50 went from 32 to 58 ms between two
-    runs of the same code, an hour apart.
+    slowed down.
     """
     with open(stat_path) as stat:
         # "cpu  user nice system idle iowait irq softirq steal guest guest_nice", in clock ticks

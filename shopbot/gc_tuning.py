@@ -1,12 +1,10 @@
 """Keep Python's full garbage collections short in our long-running servers.
 
-A Rasa replica holds about 620,000 objects it made while starting (TensorFlow,
-the loaded model, Rasa's own modules), the action server about 410,000 and a
-desk about 90,000 (counted by the log line below). CPython's oldest-generation collection walks all of them,
-while the process answers nobody. Measured under the load bench (gc callbacks,
-30 msg/s): a Rasa replica paused 650-730 ms, the action server 326 ms and a desk
-up to 117 ms, every minute or so, for garbage that was almost all made per
-message. Every buyer whose message was in flight waited that long.
+A server holds hundreds of thousands of objects it made while starting
+(TensorFlow, the loaded model, the modules; the log line below counts them), and
+CPython's oldest-generation collection walks every one of them while the process
+answers nobody, for garbage that is almost all made per message: every buyer
+whose message is in flight waits out the pause.
 
 Once a server has started, what it made while starting lives as long as the
 process. `gc.freeze()` moves it out of the collector's sight, so later

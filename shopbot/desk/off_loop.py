@@ -1,11 +1,9 @@
-"""Blocking work of the desk (a database round trip, a password's scrypt) in a worker thread.
+"""Blocking work of the desk (reading training files, a password's scrypt) in a worker thread.
 
 A desk serves every buyer of its replica on one event loop, so whatever blocks
-the loop holds up all of their answers for as long as it takes. Checking one
-password (scrypt, about 50 ms of CPU) on the loop held every buyer of the desk
-that long; a burst of wrong passwords held them for as long as it lasted.
-Password checks get a small pool of their own: a flood of logins then uses at
-most that many threads, and never delays the store reads other requests make.
+the loop holds up all of their answers for as long as it takes; a password check
+is deliberately slow. Password checks get a small pool of their own: a flood of
+logins then uses at most that many threads and never delays other work.
 """
 from __future__ import annotations
 

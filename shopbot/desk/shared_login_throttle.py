@@ -24,8 +24,8 @@ from shopbot.desk.login_throttle import MAX_FAILURES, WINDOW, LoginThrottle
 logger = logging.getLogger(__name__)
 
 # A desk that dies while a check is under way leaves it counted: the count expires
-# this long after the last check began (a check takes about 50 ms; a flood waits its
-# turn for the two password threads, still well within this).
+# this long after the last check began (far longer than a check, or a flood's wait
+# for the password threads, takes).
 CHECKING_EXPIRES = 120
 
 # KEYS: the name's wrong passwords (sorted set of times), its checks under way (counter).

@@ -120,7 +120,7 @@ def trainer_blueprint() -> Blueprint:
 
 
 def _intents_of(domain_path: Path) -> list:
-    """The domain's intents (parsing the whole domain takes about 20 ms: not on the loop)."""
+    """The domain's intents (parsing the whole domain is slow enough to keep off the loop)."""
     import yaml
 
     return yaml.safe_load(domain_path.read_text(encoding="utf-8")).get("intents") or []

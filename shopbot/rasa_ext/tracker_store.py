@@ -1,10 +1,9 @@
 """Rasa's SQL tracker store, without two costs it pays on every buyer message.
 
-Profiled under load (py-spy, a replica at 30 msg/s), saving a tracker spent as
-long counting the events already stored (a query over the whole session, run
-only to learn where the new events start) as writing them, and reading one built
-an ORM object per stored event only to take its JSON. Both were about a tenth of
-a replica's CPU, the largest part after the NLU model.
+Saving a tracker, Rasa first counts the events already stored (a query over the
+whole session, run only to learn where the new events start), and reading one it
+builds an ORM object per stored event only to take its JSON: under load, the
+largest part of a replica's CPU after the NLU model.
 
 This store reads the same events with the same query, keeps on the tracker how
 many it read, and on saving writes the ones after them in one statement. The
