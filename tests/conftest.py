@@ -17,14 +17,13 @@ import sanic  # noqa: F401
 import yaml
 
 from harness.cluster import free_port
+from tests.desk_support import DESK_SECRET, SAMPLE_NOW  # noqa: F401 (tests import them from here too)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "shopbot.tar.gz"
 BIN = Path(sys.executable).parent
 # How our servers start (python -m shopbot.rasa_ext): Rasa's command line, our extensions applied.
 RASA = [sys.executable, "-m", "shopbot.rasa_ext"]
-# The sample shop's "now" (scripts/make_sample_orders.py): orders are dated around it.
-SAMPLE_NOW = "2026-11-23T12:00:00+08:00"
 
 
 # What a project needs to train and to answer: the rest is code, installed in the venv.
@@ -133,8 +132,6 @@ def shop(tmp_path):
     yield test_shop
     reset_shop(None)
 
-
-DESK_SECRET = "test-desk-secret"
 
 
 class DeskProcess:

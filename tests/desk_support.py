@@ -22,6 +22,7 @@ from shopbot.desk.rasa_client import RasaUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 DESK_SECRET = "test-desk-secret"
+# The sample shop's "now" (scripts/make_sample_orders.py): orders are dated around it.
 SAMPLE_NOW = "2026-11-23T12:00:00+08:00"
 AGENT_PASSWORD = "agentpass1"
 
