@@ -24,6 +24,17 @@ async def desk(tmp_path):
         yield running
 
 
+def sender_is(sender):
+    return lambda event: event["type"] == "message" and event["message"]["sender"] == sender
+
+
+async def ask_for_a_person(buyer) -> str:
+    """The buyer asks for a person and hears the desk's notice; the chat's id."""
+    await buyer.say("转人工", "c1")
+    await buyer.until(sender_is("system"))
+    return buyer.welcome["conversation_id"]
+
+
 async def test_agent_and_trainer_endpoints_answer_401_without_a_session(desk):
     async with aiohttp.ClientSession() as http:
         for method, path in AGENT_ENDPOINTS + TRAINER_ENDPOINTS + [("POST", "/api/trainer/flags")]:
@@ -122,7 +133,7 @@ async def test_an_agent_sees_how_long_this_desks_steps_of_a_bot_answer_take(desk
 async def test_a_complaint_reaches_the_queue_and_only_the_first_agent_to_claim_it_answers(desk):
     async with widget(desk, signed_hello("tb_lily")) as lily:
         await lily.say("你们什么破服务 我要投诉", "c1")
-        await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
+        await lily.until(sender_is("system"))
         chat_id = lily.welcome["conversation_id"]
         alice, bob = await desk.session("alice"), await desk.session("bob")
         async with alice, bob:
@@ -138,7 +149,7 @@ async def test_a_complaint_reaches_the_queue_and_only_the_first_agent_to_claim_i
             async with alice.post(f"{desk.url}/api/conversations/{chat_id}/messages",
                                   json={"text": "亲,非常抱歉,我来为您处理"}) as answer:
                 assert answer.status == 200
-            heard = await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "agent")
+            heard = await lily.until(sender_is("agent"))
             assert heard[-1]["message"]["text"] == "亲,非常抱歉,我来为您处理"
             async with alice.get(f"{desk.url}/api/conversations/{chat_id}") as answer:
                 senders = [m["sender"] for m in (await answer.json())["messages"]]
@@ -148,9 +159,7 @@ async def test_a_complaint_reaches_the_queue_and_only_the_first_agent_to_claim_i
 
 async def test_a_rule_breaking_agent_reply_needs_confirmation(desk):
     async with widget(desk, signed_hello("tb_lily")) as lily:
-        await lily.say("转人工", "c1")
-        await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
-        chat_id = lily.welcome["conversation_id"]
+        chat_id = await ask_for_a_person(lily)
     alice = await desk.session("alice")
     async with alice:
         await alice.post(f"{desk.url}/api/conversations/{chat_id}/claim")
@@ -165,9 +174,7 @@ async def test_a_rule_breaking_agent_reply_needs_confirmation(desk):
 
 async def test_an_agent_hands_the_chat_back_and_the_bot_answers_again(desk):
     async with widget(desk, signed_hello("tb_lily")) as lily:
-        await lily.say("转人工", "c1")
-        await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "system")
-        chat_id = lily.welcome["conversation_id"]
+        chat_id = await ask_for_a_person(lily)
         alice = await desk.session("alice")
         async with alice:
             await alice.post(f"{desk.url}/api/conversations/{chat_id}/claim")
@@ -175,7 +182,7 @@ async def test_an_agent_hands_the_chat_back_and_the_bot_answers_again(desk):
                 assert (await answer.json())["state"] == "bot"
         await lily.until(lambda e: e["type"] == "state" and e["state"] == "bot")
         await lily.say("包邮吗", "c2")
-        answered = await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        answered = await lily.until(sender_is("bot"))
     assert answered[-1]["message"]["text"] == "亲,收到:包邮吗" and desk.rasa.resumed == [chat_id]
 
 
