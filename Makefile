@@ -78,7 +78,7 @@ check-replies: setup
 	$(BIN)/shopbot check-replies domain.yml
 
 # The slowest tests are listed at the end: make test must stay under 30 minutes on a
-# slow 2-core machine (28 min 17 s on the fourteenth session's), and this shows where to cut.
+# slow 2-core machine (timings in bench/README.md), and this shows where to cut.
 pytest: setup
 	$(BIN)/python -m pytest -q --durations=15
 
