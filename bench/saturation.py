@@ -15,6 +15,8 @@ rate, taking turns at going first (A B B A) so the machine's drift weighs on bot
 The crowd grows with the rate, each buyer keeping bench-load's pace (20 buyers at
 32 msg/s), so a buyer waiting on a slow answer does not by itself cap what the
 crowd offers. Each step's lines are checked against the stores before the next.
+The machine is shared: a step during which PostgreSQL restarted or the cluster's
+supervisor restarted a process (other work on the machine did it) is run again.
 
 Prints a line per step as it ends, then the highest rate each path held and the
 desks' over bare Rasa's; the last line is
@@ -38,7 +40,7 @@ from typing import Dict, List, Tuple
 
 import aiohttp
 
-from bench.bench_cluster import cpu_roles, postgres_started_at, start_cluster
+from bench.bench_cluster import cluster_state, cpu_roles, start_cluster, wait_healthy, what_happened
 from bench.crowd import Stats, check_rasa, desk_buyer, rasa_buyer, run_phase
 from bench.saturation_rule import Limits, Step, capacity, capacity_ratio, climb_is_over, held, why_not_held
 from harness.buyer_sim import SimulatedAgent, SimulatedBuyer, check_transcripts
@@ -104,8 +106,9 @@ async def climb(args) -> int:
                 time.monotonic() + seconds + 35, every=1.0))
             try:
                 stats = await run_phase(DESK, buyers_for(rate, args.pace), seconds, rate,
-                                        lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret, s, d, i, crowd),
-                                        args.cpu_roles)
+                                        lambda s, d, i: desk_buyer(http, args.desk_url, cfg.desk_secret,
+                                                                   s, d, i, crowd),
+                                        cpu_roles(args.cluster))
             finally:
                 agent.cancel()
             stored = await check_transcripts(agent_http, args.desk_url, crowd)
@@ -114,22 +117,26 @@ async def climb(args) -> int:
         async def bare_step(rate: float, seconds: float) -> Tuple[Step, Stats]:
             record: Dict[str, int] = {}
             stats = await run_phase(BARE, buyers_for(rate, args.pace), seconds, rate,
-                                    lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, record), args.cpu_roles)
+                                    lambda s, d, i: rasa_buyer(http, args.rasa_url, s, d, i, record),
+                                    cpu_roles(args.cluster))
             stored = await check_rasa(http, args.rasa_url, record)
             return step_from(BARE, rate, seconds, stats, stored["lost"], stored["duplicated"]), stats
 
         async def judged_step(path: str, rate: float) -> Step:
-            """A step of `path` at `rate`, once more if PostgreSQL restarted meanwhile (something else on the machine)."""
+            """A step of `path` at `rate`; once more if other work on the machine disturbed the cluster meanwhile."""
             for attempt in range(2):
-                started_at = args.postgres_started_at()
+                before = cluster_state(args.cluster)
                 step, stats = await (desk_step if path == DESK else bare_step)(rate, args.step_seconds)
-                disturbed = args.postgres_started_at() != started_at
-                if disturbed and attempt == 0:
+                happened = what_happened(before, cluster_state(args.cluster))
+                if happened and attempt == 0:
                     print(step_row(step, buyers_for(rate, args.pace), stats,
-                                   "PostgreSQL restarted meanwhile (not by this bench): not judged, again"))
+                                   f"{', '.join(happened)} meanwhile, not by this bench: not judged, again"),
+                      flush=True)
+                    await asyncio.to_thread(wait_healthy, args.cluster)
+                    await asyncio.sleep(3 * args.settle_seconds)
                     continue
                 print(step_row(step, buyers_for(rate, args.pace), stats,
-                               verdict(step, limits) + (" (PostgreSQL restarted meanwhile)" if disturbed else "")),
+                               verdict(step, limits) + (f" ({', '.join(happened)} meanwhile)" if happened else "")),
                       flush=True)
                 return step
 
@@ -196,8 +203,7 @@ def main(argv=None) -> int:
     cluster = None if args.no_cluster else start_cluster("bench-saturation-cluster", args.agent, args.agent_password)
     if cluster is not None:
         args.desk_url, args.rasa_url = cluster.desk_url, cluster.rasa_url
-    args.cpu_roles = cpu_roles(cluster)
-    args.postgres_started_at = (lambda: postgres_started_at(cluster)) if cluster is not None else (lambda: None)
+    args.cluster = cluster
     try:
         return asyncio.run(climb(args))
     finally:

@@ -3,10 +3,13 @@
 The figure it prints (the desks' highest rate held over bare Rasa's) is only as
 good as the rule behind it: a step held with errors or a lost line, or a path
 whose climb went on past its first failure and "held" a higher rate by luck,
-would overstate what the desks can take.
+would overstate what the desks can take; a step failed because other work on
+the machine restarted PostgreSQL or the cluster's processes would understate it.
 """
 import math
+from datetime import datetime
 
+from bench.bench_cluster import ClusterState, what_happened
 from bench.crowd import Stats, record_bot_answer
 from bench.saturation import buyers_for, step_from
 from bench.saturation_rule import Capacity, Limits, Step, capacity, capacity_ratio, climb_is_over, held, why_not_held
@@ -88,3 +91,12 @@ def test_a_steps_p95_is_over_the_bots_answers_and_its_count_over_every_line():
     assert figures.answered == 100 and figures.expected == 100
     assert figures.p95_ms == 50.0
     assert held(figures)
+
+
+def test_a_step_is_run_again_only_when_something_else_disturbed_the_cluster():
+    started = datetime(2026, 12, 7, 9, 15, 48)
+    quiet = ClusterState(postgres_started_at=started, restarts=0)
+    assert what_happened(quiet, ClusterState(started, 0)) == []
+    assert what_happened(quiet, ClusterState(datetime(2026, 12, 7, 9, 36), 0)) == ["PostgreSQL restarted"]
+    assert what_happened(quiet, ClusterState(started, 5)) == ["5 of the cluster's processes restarted"]
+    assert what_happened(ClusterState(None, 0), ClusterState(None, 0)) == []  # servers the bench did not start
