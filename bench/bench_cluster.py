@@ -89,10 +89,14 @@ def postgres_started_at(cluster: Cluster) -> Optional[datetime]:
 
 
 def wait_healthy(cluster: Optional[Cluster], timeout: float = 180.0) -> None:
-    """Until every process of the cluster answers its health check (after something restarted it)."""
+    """Until PostgreSQL answers and every process of the cluster answers its health check (after a restart)."""
     if cluster is None:
         return
     give_up_at = time.monotonic() + timeout
+    while postgres_started_at(cluster) is None:
+        if time.monotonic() > give_up_at:
+            raise ClusterError(f"PostgreSQL did not answer within {timeout:.0f} s")
+        time.sleep(0.5)
     for pid_file in sorted((cluster.run_dir / "pids").glob("*.pid")):
         while True:
             try:
