@@ -28,13 +28,13 @@ FOLDS ?= 3
 NLU_MIN_MACRO_F1 ?= 0.90
 DEPS_STAMP := $(VENV)/.deps-installed
 
-.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-thresholds bench-load bench-faults bench-sweep clean
+.PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-thresholds bench-load bench-saturation bench-faults bench-sweep clean
 
 help:
 	@echo "make run    - set up, train if needed, start the assistant"
 	@echo "make test   - set up, train if needed, run every test and the NLU gate"
 	@echo "make shell  - chat with the assistant in this terminal"
-	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-thresholds, bench-load, bench-faults, bench-sweep)"
+	@echo "make bench  - benchmarks (bench-nlu, bench-train, bench-thresholds, bench-load, bench-saturation, bench-faults, bench-sweep; bench/README.md)"
 	@echo "make run-cluster - the production topology as plain processes"
 
 ## setup: Debian packages, and the virtualenv with Rasa 3.6 and everything the
@@ -84,7 +84,7 @@ check-replies: setup
 	$(BIN)/shopbot check-replies domain.yml
 
 # The slowest tests are listed at the end: make test must stay under 15 minutes on
-# 2 cores from a fresh clone, and this shows where to cut.
+# 2 cores from a fresh clone (timings in bench/README.md), and this shows where to cut.
 pytest: setup
 	$(BIN)/python -m pytest -q --durations=15
 
@@ -99,7 +99,7 @@ nlu-gate: train
 		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
 
 ## benchmarks print figures; they do not pass or fail on speed.
-bench: bench-nlu bench-train bench-thresholds bench-load bench-faults bench-sweep
+bench: bench-nlu bench-train bench-thresholds bench-load bench-saturation bench-faults bench-sweep
 
 bench-nlu: train
 	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
@@ -113,9 +113,13 @@ bench-train: setup
 bench-thresholds: setup
 	$(BIN)/python -m bench.thresholds --folds $(FOLDS)
 
-## bench-load / bench-faults start the cluster themselves (see bench/).
+## bench-load / bench-saturation / bench-faults start the cluster themselves (bench/README.md).
 bench-load: train
 	$(BIN)/python -m bench.load
+
+## bench-saturation: the highest rate the desks and bare Rasa each hold, stepped up (under 13 min).
+bench-saturation: train
+	$(BIN)/python -m bench.saturation
 
 bench-faults: train
 	$(BIN)/python -m bench.faults

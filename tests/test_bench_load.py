@@ -5,7 +5,8 @@ empty answers to a paused chat (cheap: no policy, no action) as the bot's
 answers would make the desk look slower than it is, and a per-line table that
 mixed up lines would hide where the desk adds its time.
 """
-from bench.load import Stats, line_table, record_bot_answer, shows_the_buyer
+from bench.crowd import Stats, record_bot_answer, shows_the_buyer
+from bench.load import line_table
 
 # What Rasa's REST channel returns: a recipient id on every message.
 REPLY = [{"recipient_id": "load-1", "text": "亲,这款芒果干现货充足哦~"}]
