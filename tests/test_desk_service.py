@@ -226,14 +226,14 @@ async def test_only_the_agent_handling_a_chat_can_close_it(desk):
 
 async def test_one_buyers_slow_database_write_does_not_hold_up_another_buyers_answer(desk):
     slow_chat, quick_chat = await desk.chat(), await desk.chat("tb_mike")
-    store_message = desk.store.add_message
+    store_line = desk.store.add_buyer_line
 
-    async def slow_for_one_chat(conversation_id, sender, *args, **kwargs):
-        if conversation_id == slow_chat.id and sender == "buyer":
+    async def slow_for_one_chat(conversation_id, *args, **kwargs):
+        if conversation_id == slow_chat.id:
             await asyncio.sleep(0.5)  # a commit stuck behind a busy disk
-        return await store_message(conversation_id, sender, *args, **kwargs)
+        return await store_line(conversation_id, *args, **kwargs)
 
-    desk.store.add_message = slow_for_one_chat
+    desk.store.add_buyer_line = slow_for_one_chat
     answered = {}
 
     async def say(chat, text):
@@ -250,30 +250,29 @@ async def test_one_buyers_slow_database_write_does_not_hold_up_another_buyers_an
 async def test_a_line_the_store_could_not_keep_gets_no_answer_and_the_widget_resends_it(desk):
     chat = await desk.chat()
     feed = desk.hub.subscribe(conversation_channel(chat.id))
-    keep = desk.store.add_message
+    keep = desk.store.add_buyer_line
 
     async def down(*args, **kwargs):
         raise ConnectionError("PostgreSQL is gone")
 
-    desk.store.add_message = down
+    desk.store.add_buyer_line = down
     with pytest.raises(ConnectionError):
         await desk.service.buyer_message(chat, "在吗", "c1")
     assert drained(feed) == [] and desk.rasa.sent == []  # nothing delivered that the transcript lacks
-    desk.store.add_message = keep
+    desk.store.add_buyer_line = keep
     await desk.service.buyer_message(chat, "在吗", "c1")
     assert await desk.texts(chat.id) == ["在吗", "亲,收到:在吗"]
 
 
 async def test_the_desk_tells_which_step_of_an_answer_took_the_time(desk):
     desk.rasa.thinking_seconds = 0.2
-    store_message = desk.store.add_message
+    store_line = desk.store.add_buyer_line
 
-    async def slow_line(conversation_id, sender, *args, **kwargs):
-        if sender == "buyer":
-            await asyncio.sleep(0.1)  # PostgreSQL slow to commit
-        return await store_message(conversation_id, sender, *args, **kwargs)
+    async def slow_line(*args, **kwargs):
+        await asyncio.sleep(0.1)  # PostgreSQL slow to commit
+        return await store_line(*args, **kwargs)
 
-    desk.store.add_message = slow_line
+    desk.store.add_buyer_line = slow_line
     await desk.service.buyer_message(await desk.chat(), "有货吗", None)
     stages = desk.service.stage_times.summary()
     assert {name: figures["count"] for name, figures in stages.items()} == {

@@ -98,6 +98,18 @@ async def test_a_resent_line_is_stored_once_and_comes_back_as_the_stored_one(sto
     assert [m.text for m in await store.transcript(chat.id)] == ["在吗"]
 
 
+async def test_a_buyers_line_comes_back_with_the_state_that_decides_who_answers(store):
+    chat = await store.create_conversation("tb_lily")
+    line, state = await store.add_buyer_line(chat.id, "在吗", "c-1", desk="desk-a")
+    assert (state, line.text, line.duplicate, line.desk) == (states.BOT, "在吗", False, "desk-a")
+    await store.transition(chat.id, "handoff", reason="complaint", priority="high", summary={})
+    _, state = await store.add_buyer_line(chat.id, "人呢", "c-2")
+    assert state == states.WAITING
+    again, state = await store.add_buyer_line(chat.id, "人呢", "c-2")
+    assert again.duplicate and state is None
+    assert [(m.id, m.text) for m in await store.transcript(chat.id)] == [(line.id, "在吗"), (again.id, "人呢")]
+
+
 async def test_bot_agent_and_system_messages_read_back_with_their_buttons_and_author(store):
     chat = await store.create_conversation("tb_lily")
     buttons = {"buttons": [{"title": "查物流", "payload": "/ask_logistics"}]}

@@ -113,14 +113,14 @@ class DeskService:
         """Store, then route; `on_stored` hears of the stored message before anything else happens."""
         arrived = time.perf_counter()
         text = clean_buyer_text(text)
-        message = await self.store.add_message(conversation.id, "buyer", text, client_id=client_id,
-                                               desk=self.hub.replica)
+        message, state = await self.store.add_buyer_line(conversation.id, text, client_id, desk=self.hub.replica)
         if on_stored is not None:
             await on_stored(message)
         if message.duplicate:
             return message  # a resend after a dropped connection: already handled
         await self._deliver(message)
-        conversation = await self.store.conversation(conversation.id) or conversation
+        if state != conversation.state:  # changed elsewhere since the socket opened: read it whole
+            conversation = await self.store.conversation(conversation.id) or conversation
         if conversation.state == states.CLOSED:
             conversation = await self.store.transition(conversation.id, "reopen")
             await self._announce(conversation)  # the widget and consoles learn it is open again

@@ -31,6 +31,14 @@ from shopbot.desk.schema import conversations, messages, sessions, training_flag
 
 logger = logging.getLogger(__name__)
 
+# A buyer's line stored, and the chat's state as of then, in one round trip: the state
+# decides who answers the line. Plain SQL because SQLAlchemy 1.4 compiles RETURNING for
+# PostgreSQL only, though SQLite has it too (3.35 and later).
+INSERT_BUYER_LINE = sa.text(
+    "INSERT INTO desk_messages (conversation_id, sender, text, client_id, created_at, desk) "
+    "VALUES (:conversation_id, 'buyer', :text, :client_id, :created_at, :desk) "
+    "RETURNING id, (SELECT state FROM desk_conversations WHERE id = :conversation_id) AS state")
+
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 UNANSWERED_AT_ONCE = 50  # abandoned messages one recovery sweep takes on
 ROLES = ("agent", "trainer")
@@ -216,6 +224,20 @@ class DeskStore:
             return _message(existing, duplicate=True)
         return Message(result.inserted_primary_key[0], conversation_id, sender, row["text"], payload or None,
                        client_id, author, row["created_at"], desk=desk)
+
+    @outlasts_db_restarts
+    async def add_buyer_line(self, conversation_id: str, text: str, client_id: Optional[str],
+                             desk: Optional[str] = None) -> Tuple[Message, Optional[str]]:
+        """Store a buyer's line; also the chat's state as of then (None for a line stored before:
+        the stored one comes back with duplicate=True)."""
+        now = time.time()
+        try:
+            row = (await self._write(INSERT_BUYER_LINE, {"conversation_id": conversation_id, "text": text or "",
+                                                         "client_id": client_id, "created_at": now,
+                                                         "desk": desk})).one()
+        except IntegrityError:
+            return await self.add_message(conversation_id, "buyer", text, client_id=client_id, desk=desk), None
+        return Message(row.id, conversation_id, "buyer", text or "", None, client_id, None, now, desk=desk), row.state
 
     @outlasts_db_restarts
     async def transcript(self, conversation_id: str, after_id: int = 0) -> List[Message]:
