@@ -6,6 +6,7 @@ import asyncio
 import threading
 import time
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
 
@@ -253,4 +254,30 @@ async def test_writes_go_on_after_postgresql_cuts_off_every_connection_the_pool_
     assert not any(line.duplicate for line in later)
     assert sorted(m.client_id for m in await store.transcript(chat.id)) == sorted(
         [f"a-{n}" for n in range(8)] + [f"b-{n}" for n in range(8)])
+    await store.close()
+
+
+@pytest.mark.parametrize("error", [
+    asyncpg.CannotConnectNowError("the database system is starting up"),
+    asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+    asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress"),
+    ConnectionRefusedError(111, "Connection refused"), asyncio.TimeoutError()])
+async def test_a_postgresql_restart_in_any_of_its_moments_is_waited_out_not_failed(tmp_path, error):
+    """Each is what a desk met while PostgreSQL restarted under load; the buyer's line must still be stored."""
+    store = await DeskStore(f"sqlite:///{tmp_path / 'desk.db'}").open()
+    chat = await store.create_conversation("tb_lily")
+    failures = [error]
+    store_line = store._write
+
+    async def restarting(*args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await store_line(*args, **kwargs)
+
+    store._write = restarting
+    line, state = await store.add_buyer_line(chat.id, "还有货吗", "c1")
+    assert state == states.BOT and [m.text for m in await store.transcript(chat.id)] == ["还有货吗"]
+    with pytest.raises(sa.exc.IntegrityError):  # a constraint or a bug is not retried
+        failures.append(sa.exc.IntegrityError("insert", {}, Exception("duplicate key")))
+        await store.create_conversation("tb_lily")
     await store.close()

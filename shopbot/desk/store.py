@@ -55,10 +55,12 @@ def async_url(db_url: str) -> str:
     return f"{driver}://{rest}"
 
 
-# What asyncpg raises, unwrapped by SQLAlchemy, on a connection the server cut off (a restart, a
-# failover, a terminated backend): such a connection can come back to the pool half-broken and
-# fail the next statement with "cannot switch to state" (asyncpg issue #1069).
-CUT_OFF = (asyncpg.InternalClientError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError, ConnectionError)
+# What asyncpg raises, unwrapped by SQLAlchemy, while PostgreSQL restarts or fails over: refused,
+# cut off, "the database system is starting up" (an operator intervention, class 57), or a
+# connection the cut left half-broken, which fails its next statement with "cannot switch to
+# state" (asyncpg issue #1069).
+CUT_OFF = (asyncpg.InternalClientError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+           asyncpg.OperatorInterventionError, ConnectionError, asyncio.TimeoutError)
 
 
 def _unreachable(error: BaseException) -> bool:
