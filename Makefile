@@ -22,6 +22,8 @@ export DESK_PORT ?= 8000
 # TensorFlow's start-up chatter hides the messages that matter.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+# Other libraries' deprecation notices are not ours to act on; our own warnings still show.
+export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
 
 NLU_TEST ?= tests/nlu_test.yml
 FOLDS ?= 3
@@ -47,12 +49,12 @@ system-deps:
 $(DEPS_STAMP): requirements/lock.txt requirements/extra.txt pyproject.toml
 	@scripts/check_python.sh $(PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/lock.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements/lock.txt -r requirements/extra.txt
+	$(BIN)/pip install -qq --no-compile --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/pip install -qq --no-compile --disable-pip-version-check -c requirements/lock.txt -r requirements/extra.txt
 	@# Rasa 3.6 declares Python <3.11 but runs on 3.11 with these pins (README).
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python \
+	$(BIN)/pip install -qq --disable-pip-version-check --no-deps --ignore-requires-python \
 		rasa==3.6.21 rasa-sdk==3.6.2
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 ## train: Rasa's fingerprinting decides whether anything changed.

@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 
 from shopbot import nlu_eval
+from shopbot.rasa_ext import warning_filters
 
 
 def main(argv=None) -> int:
+    warning_filters.keep_in_force()  # before Rasa's imports, whose deprecation notices it hides
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=Path("models/shopbot.tar.gz"))
     parser.add_argument("--data", type=Path, default=Path("tests/nlu_test.yml"))

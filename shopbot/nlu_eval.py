@@ -75,9 +75,11 @@ def quiet_rasa() -> None:
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
 
+    from shopbot.rasa_ext import warning_filters
+
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
-
+    warning_filters.reapply()  # Rasa's own filters just went in front of PYTHONWARNINGS
 
 async def _predict(model_path: Path, texts: Sequence[str]) -> List[str]:
     from rasa.core.agent import Agent

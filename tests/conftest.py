@@ -49,6 +49,8 @@ def set_diet_epochs(config_file: Path, epochs: int) -> None:
     for component in config["pipeline"]:
         if component["name"] == "DIETClassifier":
             component["epochs"] = epochs
+            # Rasa warns when its (unused) evaluation interval is longer than the training.
+            component["evaluate_every_number_of_epochs"] = epochs
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
 
 
