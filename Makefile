@@ -88,8 +88,11 @@ check-replies: setup
 
 # The slowest tests are listed at the end: make test must stay under 15 minutes on
 # 2 cores from a fresh clone (timings in bench/README.md), and this shows where to cut.
+# The tests run in PYTEST_WORKERS processes; tests/conftest.py keeps together the tests
+# that share a server or restart one.
+PYTEST_WORKERS ?= 2
 pytest: setup
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadgroup
 
 test-stories: train
 	@scripts/quietly.sh var/log/test-stories.log "Playing the conversation stories" \

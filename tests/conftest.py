@@ -26,6 +26,23 @@ BIN = Path(sys.executable).parent
 RASA = [sys.executable, "-m", "shopbot.rasa_ext"]
 
 
+# First, so that xdist sees the groups when it names each test's group.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Groups for `pytest -n 2` (make test runs the tests on both cores): a module's tests
+    stay together so its module-scoped servers and trainings start once; the tests of the
+    machine's PostgreSQL and Redis run one at a time, since some of them restart a server;
+    the tests of the session's live Rasa (`rasa_url`) share one worker, so it starts once."""
+    for item in items:
+        if item.get_closest_marker("local_services"):
+            group = "local_services"
+        elif "rasa_url" in item.fixturenames:
+            group = "live_rasa"
+        else:
+            group = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 # What a project needs to train and to answer: the rest is code, installed in the venv.
 ASSISTANT_FILES = ("data", "shop", "domain.yml", "config.yml")
 

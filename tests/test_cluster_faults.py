@@ -20,6 +20,8 @@ from harness.hostile import generate
 from harness.hostile_runner import HostileRunner, split
 from tests.conftest import DESK_SECRET, SAMPLE_NOW
 
+pytestmark = pytest.mark.local_services
+
 AGENT = ("drill-agent", "drill-agent-pass")
 
 

@@ -21,6 +21,8 @@ from shopbot.desk.schema import metadata
 from shopbot.desk.store import DeskStore
 from tests.db_support import fresh_desk_db
 
+pytestmark = pytest.mark.local_services
+
 DATA = Path(__file__).parent / "data"
 
 # What a shop's database held before the upgrade: two chats, their messages (one buyer

@@ -2,7 +2,11 @@
 import asyncio
 import uuid
 
+import pytest
+
 from shopbot.desk.hub import RedisHub
+
+pytestmark = pytest.mark.local_services
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -13,6 +13,8 @@ from shopbot.desk.triggers import Triggers
 from tests.db_support import fresh_desk_db
 from tests.desk_support import StandInRasa
 
+pytestmark = pytest.mark.local_services
+
 REPHRASE = "亲,不好意思,我没太明白您的意思呢~可以换个说法再告诉我一次吗?"
 
 

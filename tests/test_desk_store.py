@@ -15,6 +15,8 @@ from shopbot.desk.schema import users
 from shopbot.desk.store import DeskStore
 from tests.db_support import fresh_desk_db, fresh_pg_database
 
+pytestmark = pytest.mark.local_services
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):

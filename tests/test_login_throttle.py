@@ -3,11 +3,14 @@ import asyncio
 import uuid
 
 import aiohttp
+import pytest
 
 from shopbot.desk.login_throttle import LoginThrottle
 from shopbot.desk.shared_login_throttle import RedisLoginThrottle
 from tests.conftest import DeskProcess
 from tests.test_desk_drain import slow_rasa
+
+pytestmark = pytest.mark.local_services
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from shopbot.shop.store import ShopStore
 
+pytestmark = pytest.mark.local_services
+
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

@@ -15,6 +15,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 
 from shopbot.rasa_ext.tracker_store import LeanSQLTrackerStore
 
+pytestmark = pytest.mark.local_services
+
 PG_TEST_DB = "shopbot_tracker_store_test"
 
 

@@ -1,11 +1,14 @@
 """Flags for the trainers: every flag is kept, shown in the inbox, and leaves it once labelled."""
 import asyncio
 
+import pytest
 import sqlalchemy as sa
 
 from shopbot.desk.store import DeskStore
 from shopbot.training.inbox import build_inbox, flags_to_resolve
 from tests.db_support import fresh_pg_database
+
+pytestmark = pytest.mark.local_services
 
 TRAINERS = 8
 
