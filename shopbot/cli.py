@@ -199,17 +199,36 @@ def model_crossval(args: argparse.Namespace) -> int:
     return 0
 
 
+def sign(args: argparse.Namespace) -> int:
+    """What a shop's server does for each logged-in buyer's page: the widget's signed hello."""
+    from shopbot import config
+    from shopbot.desk import signing
+
+    if not signing.ACCOUNT.fullmatch(args.account):
+        print(f"error: {args.account!r} is not an account name (letters, digits, Chinese, . @ _ -; "
+              "64 characters at most)", file=sys.stderr)
+        return 2
+    print(json.dumps(signing.hello_for(args.account, config.load().desk_secret), ensure_ascii=False))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="shopbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check-replies", help="check domain.yml's reply scripts against the Tmall rules")
     check.add_argument("domain", nargs="?", type=Path, default=Path("domain.yml"))
     check.set_defaults(handler=check_replies)
-    user = commands.add_parser("user", help="desk users (agents and trainers)")
+    sign_parser = commands.add_parser("sign", help="print a signed hello for a buyer's account (DESK_SECRET), "
+                                      "as the shop's server puts it in data-buyer")
+    sign_parser.add_argument("account")
+    sign_parser.set_defaults(handler=sign)
+    user = commands.add_parser("user", help="desk users (agents, trainers, the admin)")
     user_commands = user.add_subparsers(dest="user_command", required=True)
-    add = user_commands.add_parser("add", help="create an agent or trainer (or reset the password)")
+    add = user_commands.add_parser("add", help="create an agent, trainer or admin (or reset the password)")
     add.add_argument("username")
-    add.add_argument("--role", choices=["agent", "trainer"], default="agent")
+    add.add_argument("--role", choices=["agent", "trainer", "admin"], default="agent",
+                     help="admin: the shop's owner, who may also do agents' and trainers' work and deploy "
+                          "a model the gate refused")
     add.add_argument("--password", help="omit to be asked (not echoed)")
     add.set_defaults(handler=add_user)
     nlu = commands.add_parser("nlu", help="training examples")

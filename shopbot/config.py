@@ -30,10 +30,18 @@ class Config:
     rasa_replica_urls: List[str]
     # Shared with the shop's pages, which sign the buyer's account with it.
     desk_secret: str
+    # How long a signed hello counts, in seconds (signing.MAX_HELLO_AGE at most).
     signature_max_age: int
+    # The storefront signs any ?account= (DESK_DEMO=1, make run only); else / is anonymous.
+    desk_demo: bool
     domain_path: Path
     tracker_db_url: str
+    # Rasa's HTTP API token (rasa run --auth-token), sent by the desk and the trainers' tools.
     rasa_token: Optional[str]
+    # The REST channel trusts metadata.account only from a caller with this token (the desk).
+    channel_token: Optional[str]
+    # Rasa sends it to the action server, which refuses calls without it.
+    actions_token: Optional[str]
     gate_margin: float
     # Several desk replicas share live events through Redis when this is set.
     redis_url: Optional[str]
@@ -55,11 +63,14 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         rasa_replica_urls=[u.strip() for u in env.get("RASA_REPLICA_URLS", "").split(",") if u.strip()]
         or [rasa_url],
         desk_secret=env.get("DESK_SECRET", DEV_SECRET),
-        signature_max_age=int(env.get("DESK_SIGNATURE_MAX_AGE", "86400")),
+        signature_max_age=int(env.get("DESK_SIGNATURE_MAX_AGE", "600")),
+        desk_demo=env.get("DESK_DEMO", "") == "1",
         domain_path=Path(env.get("DOMAIN_PATH", "domain.yml")),
         tracker_db_url=env.get("TRACKER_STORE_URL")
         or f"sqlite:///{env.get('TRACKER_DB') or Path('var') / 'trackers.db'}",
         rasa_token=env.get("RASA_TOKEN") or None,
+        channel_token=env.get("CHANNEL_TOKEN") or None,
+        actions_token=env.get("ACTIONS_TOKEN") or None,
         gate_margin=float(env.get("NLU_GATE_MARGIN", "0.01")),
         redis_url=env.get("REDIS_URL") or None,
     )

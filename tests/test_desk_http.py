@@ -205,11 +205,8 @@ async def test_a_line_resent_on_a_new_socket_is_confirmed_to_the_widget_but_stor
     assert len(desk.rasa.sent) == 1
 
 
-async def test_the_demo_storefront_signs_its_buyer_and_pages_are_served(desk):
+async def test_the_pages_are_served(desk):
     async with aiohttp.ClientSession() as http:
-        async with http.get(desk.url + "/?account=tb_wang88") as answer:
-            page = await answer.text()
-        assert "tb_wang88" in page and "sig" in page
         for path, kind in [("/console", "text/html"), ("/trainer", "text/html"),
                            ("/widget.js", "application/javascript"), ("/health", "application/json")]:
             async with http.get(desk.url + path) as answer:

@@ -54,7 +54,7 @@ def test_the_widget_says_hello_and_shows_a_batch_frame_from_the_desk():
           images: list.querySelectorAll("img").length
         }};""", page=SHOP_PAGE)
     assert found["url"] == "wss://desk.example/ws/buyer"
-    assert found["sent"][0] == {"type": "hello", "conversation_id": None, "after": 0,
+    assert found["sent"][0] == {"type": "hello", "conversation_id": None, "resume": None, "after": 0,
                                 "account": "tb_lily", "ts": 1, "sig": "s"}
     assert found["shop"] == "鲜果时光"
     # The buyer's markup is text; the unsafe image is left out; the button says its title.
@@ -73,3 +73,26 @@ def test_a_second_copy_of_the_widget_on_one_page_does_nothing():
           styles: document.head.children.length
         };""", page=SHOP_PAGE)
     assert found == {"bubbles": 1, "styles": 1}
+
+
+def test_a_reconnecting_widget_comes_back_to_its_chat_with_the_chats_own_token():
+    """The page's signature counts ten minutes; the chat's token, kept from its welcome, brings it back later."""
+    welcome = {"type": "welcome", "conversation_id": "conv-1", "account": "tb_lily", "state": "bot",
+               "resume": "token-of-conv-1"}
+    found = run_in_page([("widget.js", widget_bundle(STATIC))], f"""
+        window.ShopbotWidget.open();
+        var first = window.sockets[0];
+        first.readyState = 1;
+        first.onopen();
+        first.onmessage({{data: {json.dumps(json.dumps(welcome))}}});
+        first.readyState = 3;
+        first.onclose();
+        return new Promise(function (done) {{ setTimeout(done, 1200); }}).then(function () {{
+          var second = window.sockets[1];
+          second.readyState = 1;
+          second.onopen();
+          return {{hello: second.sent[0], kept: window.localStorage.getItem("shopbot:tb_lily:resume")}};
+        }});""",
+                        page=SHOP_PAGE)
+    assert (found["hello"]["conversation_id"], found["hello"]["resume"]) == ("conv-1", "token-of-conv-1")
+    assert found["kept"] == "token-of-conv-1"

@@ -1,8 +1,9 @@
 """The buyer's widget socket (/ws/buyer): a signed hello, the chat's history, then its lines.
 
-The widget sends {"type": "hello", account, ts, sig, conversation_id?, after?}; the
-account counts only with the shop's signature (`signing`), else the buyer is an
-anonymous visitor. A chat is resumed only by the same buyer. Each line carries the
+The widget sends {"type": "hello", account, ts, sig, conversation_id?, resume?, after?};
+the account counts only with the shop's fresh signature (`signing`), else the buyer is
+an anonymous visitor. A chat is resumed only by the same buyer: with the chat's own
+`resume` token from its welcome, or with a fresh signature of the chat's account. Each line carries the
 widget's client_id: the live echo of the stored line is its acknowledgement, and
 a resend of a stored line is confirmed to this socket alone, never answered twice.
 """
@@ -44,6 +45,20 @@ def count_seen(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 63 else 0
 
 
+async def resumable(store, hello: dict, account: Optional[str], secret: str):
+    """The chat the hello asks to come back to, if this buyer may: with the chat's own token
+    (from its welcome), or with a fresh signature of the chat's account. Else None."""
+    wanted = hello.get("conversation_id")
+    if not isinstance(wanted, str) or not 0 < len(wanted) <= 64:
+        return None
+    existing = await store.conversation(wanted)
+    if existing is None:
+        return None
+    if signing.may_resume(existing.id, existing.account, hello.get("resume"), secret):
+        return existing
+    return existing if account is not None and existing.account == account else None
+
+
 async def send(ws, event: dict) -> None:
     await ws.send(json.dumps(event, ensure_ascii=False))
 
@@ -64,24 +79,21 @@ def buyer_socket_blueprint() -> Blueprint:
             await send(ws, {"type": "error", "error": "bad hello"})
             await ws.close()
             return
-        cfg = ctx.cfg
+        secret = ctx.cfg.desk_secret
         account = signing.verified_account(hello.get("account"), hello.get("ts"), hello.get("sig"),
-                                           cfg.desk_secret, cfg.signature_max_age)
-        conversation = None
-        wanted = hello.get("conversation_id")
-        if isinstance(wanted, str):
-            existing = await ctx.store.conversation(wanted)
-            if existing and existing.account == account:  # anonymous resumes only anonymous
-                conversation = existing
+                                           secret, ctx.cfg.signature_max_age)
+        conversation = await resumable(ctx.store, hello, account, secret)
         new_chat = conversation is None
         if new_chat:
             conversation = await ctx.store.create_conversation(account)
+        account = conversation.account
         # Subscribe before reading the history: a message stored meanwhile then arrives
         # live instead of being lost (the widget drops what it already has, by id).
         channel = conversation_channel(conversation.id)
         live = ctx.hub.subscribe(channel)
         try:
             await send(ws, {"type": "welcome", "conversation_id": conversation.id, "account": account,
+                            "resume": signing.resume_token(conversation.id, account, secret),
                             "state": conversation.state, "shop_name": ctx.shop_name})
             history = [] if new_chat else await ctx.store.transcript(conversation.id,
                                                                      after_id=count_seen(hello.get("after")))

@@ -1,34 +1,72 @@
-"""The buyer's account, signed by the shop's page so nobody can chat as someone else.
+"""Who the buyer is: an account the shop's server signed, then a token for that one chat.
 
-The storefront (in production: the platform) signs `account|timestamp` with a
-secret it shares with the desk. An unsigned, expired or forged hello makes an
-anonymous session: general questions work, no order is ever shown.
+The shop's server (in the demo, the storefront page under `DESK_DEMO=1`) signs
+`account|timestamp` with the secret it shares with the desk (`hello_for`, or
+`shopbot sign ACCOUNT`). A hello counts for `max_age` seconds (10 minutes at most)
+and never from further in the future than a clock may drift. After the welcome,
+the chat is resumed with its own token (`resume_token`), so a widget reconnecting
+an hour later keeps its buyer without holding a fresh signature.
+
+Anything malformed (a missing or non-text field, a non-ASCII signature, an account
+no shop would have) makes an anonymous visitor: general questions work, no order
+is ever shown, and nothing raises.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from typing import Optional
 
+MAX_HELLO_AGE = 600  # seconds: the longest a shop may let a signed hello count
+CLOCK_SKEW = 30  # seconds: how far in the future a hello's time may be
+# Tmall account names: letters, digits, CJK, and a few separators; no "|" (the signed text's separator).
+ACCOUNT = re.compile(r"[\w\u4e00-\u9fff.@\-]{1,64}")
+
+
+def _mac(secret: str, text: str) -> str:
+    return hmac.new(secret.encode(), text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def _same(expected: str, given: str) -> bool:
+    # compare_digest raises on a str with non-ASCII characters: compare bytes instead.
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
 
 def sign(account: str, timestamp: int, secret: str) -> str:
-    message = f"{account}|{int(timestamp)}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return _mac(secret, f"{account}|{int(timestamp)}")
+
+
+def hello_for(account: str, secret: str, now: Optional[float] = None) -> dict:
+    """The fields a shop's page gives the widget for a logged-in buyer (`data-buyer`)."""
+    ts = int(time.time() if now is None else now)
+    return {"account": account, "ts": ts, "sig": sign(account, ts, secret)}
 
 
 def verified_account(account: object, timestamp: object, signature: object, secret: str,
                      max_age_seconds: int, now: Optional[float] = None) -> Optional[str]:
-    """The account if the signature is valid and fresh, else None (anonymous)."""
-    if not (isinstance(account, str) and account and isinstance(signature, str)):
+    """The account if the shop signed it and the signature is fresh, else None (anonymous)."""
+    if not (isinstance(account, str) and ACCOUNT.fullmatch(account) and isinstance(signature, str)):
+        return None
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, str)):
         return None
     try:
-        ts = int(timestamp)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):  # OverflowError: a ts of Infinity
+        ts = int(timestamp)
+    except (TypeError, ValueError, OverflowError):
         return None
     current = time.time() if now is None else now
-    if abs(current - ts) > max_age_seconds:
+    if ts > current + CLOCK_SKEW or current - ts > min(max_age_seconds, MAX_HELLO_AGE):
         return None
-    if not hmac.compare_digest(sign(account, ts, secret), signature):
+    if not _same(sign(account, ts, secret), signature):
         return None
     return account
+
+
+def resume_token(conversation_id: str, account: Optional[str], secret: str) -> str:
+    """The token that lets this chat's widget come back to it, as the same buyer."""
+    return _mac(secret, f"resume|{conversation_id}|{account or ''}")
+
+
+def may_resume(conversation_id: str, account: Optional[str], token: object, secret: str) -> bool:
+    return isinstance(token, str) and _same(resume_token(conversation_id, account, secret), token)

@@ -48,6 +48,7 @@ function connect() {
     var hello = {
       type: "hello",
       conversation_id: conversationId || null,
+      resume: resumeToken || null,
       after: everWelcomed ? maxId : 0
     };
     if (buyer.account !== undefined) hello.account = buyer.account;
@@ -96,6 +97,10 @@ function handle(data) {
           if (conversationId && (maxId > 0 || list.querySelector(".msg:not(.pending)"))) clearMessages();
           conversationId = data.conversation_id;
           storage.set(KEY_CONV, conversationId);
+        }
+        if (typeof data.resume === "string" && data.resume !== resumeToken) {
+          resumeToken = data.resume;
+          storage.set(KEY_RESUME, resumeToken);
         }
       }
       everWelcomed = true;

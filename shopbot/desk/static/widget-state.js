@@ -45,6 +45,8 @@ var storage = {
 var who = typeof buyer.account === "string" && buyer.account ? buyer.account : "anonymous";
 var KEY_CONV = "shopbot:" + who + ":conversation_id";
 var KEY_AFTER = "shopbot:" + who + ":after";
+// 会话自己的令牌(欢迎消息给的):签名过期后重连,靠它回到同一个会话
+var KEY_RESUME = "shopbot:" + who + ":resume";
 var KEY_OUTBOX = "shopbot:" + who + ":outbox";
 
 function loadOutbox() {
@@ -80,6 +82,7 @@ function newClientId() {
 
 // -- 状态 ---------------------------------------------------------------------------
 var conversationId = storage.get(KEY_CONV);
+var resumeToken = storage.get(KEY_RESUME);
 var outbox = loadOutbox();
 var renderedIds = {};      // 已显示的消息 id
 var maxId = 0;             // 本页已显示的最大 id(同页重连时作为 after)
