@@ -25,6 +25,15 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 # Other libraries' deprecation notices are not ours to act on; our own warnings still show.
 export PYTHONWARNINGS ?= ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning
 
+# The internal ports' tokens (Rasa's API, the REST channel's trust in metadata.account, the
+# action server): made once per checkout in var/tokens.env (scripts/make_tokens.sh); set
+# RASA_TOKEN, CHANNEL_TOKEN and ACTIONS_TOKEN in the environment to use your own.
+TOKENS_FILE := var/tokens.env
+-include $(TOKENS_FILE)
+export RASA_TOKEN CHANNEL_TOKEN ACTIONS_TOKEN
+$(TOKENS_FILE):
+	@scripts/make_tokens.sh $@
+
 NLU_TEST ?= tests/nlu_test.yml
 FOLDS ?= 3
 NLU_MIN_MACRO_F1 ?= 0.90

@@ -25,6 +25,7 @@ import aiohttp
 from harness import proc_cpu
 from harness.buyer_sim import SimulatedBuyer
 from harness.fault_drill import ACCOUNTS
+from harness.tokens import channel_headers, rasa_api
 from shopbot.desk.service import is_handoff
 from shopbot.desk.stage_times import percentile_ms
 
@@ -137,7 +138,7 @@ async def rasa_buyer(http, rasa_url, stats, deadline, interval, sent_by_sender):
                 return
             began = time.monotonic()
             try:
-                async with http.post(f"{rasa_url}/webhooks/rest/webhook", json={
+                async with http.post(f"{rasa_url}/webhooks/rest/webhook", headers=channel_headers(), json={
                         "sender": sender, "message": text, "metadata": {"account": account}}) as response:
                     answer = await response.json(content_type=None)
                     if response.status >= 400:
@@ -156,7 +157,7 @@ async def check_rasa(http, rasa_url, sent_by_sender) -> Dict[str, int]:
     """Each line Rasa answered must be in its sender's tracker exactly once: lost and duplicated lines."""
     lost = duplicated = 0
     for sender, count in sent_by_sender.items():
-        async with http.get(f"{rasa_url}/conversations/{sender}/tracker") as response:
+        async with http.get(f"{rasa_url}/conversations/{sender}/tracker", params=rasa_api()) as response:
             tracker = await response.json(content_type=None)
         stored = sum(1 for e in tracker.get("events", []) if e.get("event") == "user")
         lost += max(0, count - stored)

@@ -143,7 +143,8 @@ def run(args) -> int:
     cases = generate(args.cases, args.seed)
     rest, ws, api = split(cases)
     runner = HostileRunner(args.rasa_url, args.desk_url, args.secret, agent=agent,
-                           concurrency=args.concurrency, ws_connections=args.ws_connections)
+                           concurrency=args.concurrency, ws_connections=args.ws_connections,
+                           rasa_token=os.environ.get("RASA_TOKEN"), channel_token=os.environ.get("CHANNEL_TOKEN"))
     started = time.monotonic()
     report = asyncio.run(runner.run(rest, ws, api))
     elapsed = time.monotonic() - started

@@ -44,7 +44,7 @@ def create_relay(name: str, rasa_urls: list) -> Sanic:
 
     @app.before_server_start
     async def start_client(app_, _loop):
-        app_.ctx.rasa = RasaClient(rasa_urls)
+        app_.ctx.rasa = RasaClient(rasa_urls, token=cfg.rasa_token, channel_token=cfg.channel_token)
 
     @app.after_server_stop
     async def close_client(app_, _loop):

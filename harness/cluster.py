@@ -134,7 +134,7 @@ class Cluster:
 
     def health_url(self, name: str) -> str:
         kind, _, port = name.partition("-")
-        return {"rasa": f"http://127.0.0.1:{port}/status", "desk": f"http://127.0.0.1:{port}/health",
+        return {"rasa": f"http://127.0.0.1:{port}/version", "desk": f"http://127.0.0.1:{port}/health",
                 "actions": f"{self.actions_url}/health", "nginx": f"{self.desk_url}/health"}[kind]
 
     def wait_restarted(self, name: str, old_pid: int, timeout: float = 240) -> float:

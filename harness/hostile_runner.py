@@ -76,8 +76,12 @@ def _leaks(text: str, forbidden: Sequence[str], typed: str) -> List[str]:
 
 class HostileRunner:
     def __init__(self, rasa_url: str, desk_url: str, secret: str, agent: Optional[Tuple[str, str]] = None,
-                 concurrency: int = 4, ws_connections: int = 4, timeout: float = 60.0):
+                 concurrency: int = 4, ws_connections: int = 4, timeout: float = 60.0,
+                 rasa_token: Optional[str] = None, channel_token: Optional[str] = None):
         self.rasa_url = rasa_url.rstrip("/")
+        # Rasa is called as the desk calls it: its API with the token, the channel with its token.
+        self.rasa_api = {"token": rasa_token} if rasa_token else {}
+        self.channel_headers = {"Authorization": f"Bearer {channel_token}"} if channel_token else {}
         self.desk_url = desk_url.rstrip("/")
         self.ws_url = self.desk_url.replace("http", "ws", 1) + "/ws/buyer"
         self.secret = secret
@@ -132,7 +136,7 @@ class HostileRunner:
         self.report.counts[("rest", case.kind)] += 1
         try:
             status, text = await _request(http, "POST", self.rasa_url + "/webhooks/rest/webhook", data,
-                                          {"Content-Type": "application/json"})
+                                          {"Content-Type": "application/json", **self.channel_headers})
             self._status("rasa", case.kind, status, case.short())
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             self.report.add(case.kind, "no_answer", f"Rasa did not answer {case.short()}: {error!r}")
@@ -342,7 +346,8 @@ class HostileRunner:
                     self.report.add("rasa_command", "injection", f"{client_id} missing from transcript {conversation_id}")
                 elif text.startswith("/"):
                     self.report.add("rasa_command", "injection", f"stored as a command: {text[:80]!r}")
-            async with http.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker") as response:
+            async with http.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+                                params=self.rasa_api) as response:
                 tracker = await response.json() if response.status == 200 else {"events": []}
             for event in tracker.get("events") or []:
                 if event.get("event") == "user" and (event.get("text") or "").startswith("/"):

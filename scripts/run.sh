@@ -8,7 +8,7 @@ BIN=.venv/bin
 # Rasa's command line with our extensions applied, after checking Rasa's version (shopbot/rasa_ext/).
 RASA=("$BIN/python" -m shopbot.rasa_ext)
 MODEL=models/shopbot.tar.gz
-LOGS=var/log
+LOGS=${LOG_DIR:-var/log}
 mkdir -p "$LOGS"
 # Third-party deprecation warnings are for their authors: the logs show ours and the failures.
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning,ignore::PendingDeprecationWarning,ignore::FutureWarning}
@@ -19,11 +19,21 @@ import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
-    s.bind(("0.0.0.0", int(sys.argv[1])))
+    s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
     sys.exit(1)
 PY
 }
+
+for name in RASA_TOKEN CHANNEL_TOKEN ACTIONS_TOKEN; do
+  if [ -z "${!name:-}" ]; then
+    echo "error: $name is not set. Start the assistant with make run (it makes var/tokens.env)," >&2
+    echo "       or export RASA_TOKEN, CHANNEL_TOKEN and ACTIONS_TOKEN yourself." >&2
+    exit 1
+  fi
+done
+# The demo storefront plays the shop's server and signs any ?account= (never in production).
+export DESK_DEMO=1
 
 for pair in "RASA_PORT:$RASA_PORT" "ACTIONS_PORT:$ACTIONS_PORT" "DESK_PORT:$DESK_PORT"; do
   name=${pair%%:*}; port=${pair#*:}
@@ -61,20 +71,21 @@ wait_for() {  # url, name, pid, log
 }
 
 echo "Starting the action server on port $ACTIONS_PORT..."
-"${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 &
+# Every internal port listens on 127.0.0.1 only (rasa-sdk reads the address from SANIC_HOST).
+SANIC_HOST=127.0.0.1 "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT" >"$LOGS/actions.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$LOGS/actions.log" || exit 1
 
 if [ "${1:-}" = "--shell" ]; then
-  "${RASA[@]}" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+  "${RASA[@]}" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT" --interface 127.0.0.1
   exit $?
 fi
 
 echo "Starting Rasa on port $RASA_PORT (loading the model takes a few seconds)..."
-"${RASA[@]}" run --enable-api --model "$MODEL" --endpoints endpoints.yml \
-  --credentials credentials.yml --port "$RASA_PORT" >"$LOGS/rasa.log" 2>&1 &
+"${RASA[@]}" run --enable-api --auth-token "$RASA_TOKEN" --interface 127.0.0.1 --model "$MODEL" \
+  --endpoints endpoints.yml --credentials credentials.yml --port "$RASA_PORT" >"$LOGS/rasa.log" 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$RASA_PORT/status" "Rasa server" "${pids[-1]}" "$LOGS/rasa.log" || exit 1
+wait_for "http://127.0.0.1:$RASA_PORT/version" "Rasa server" "${pids[-1]}" "$LOGS/rasa.log" || exit 1
 
 echo "Starting the desk on port $DESK_PORT..."
 RASA_URL="http://127.0.0.1:$RASA_PORT" "$BIN/python" -m shopbot.desk >"$LOGS/desk.log" 2>&1 &
@@ -83,14 +94,16 @@ wait_for "http://127.0.0.1:$DESK_PORT/health" "desk" "${pids[-1]}" "$LOGS/desk.l
 
 cat <<MSG
 
-The assistant is running.
-  Storefront demo (buyer widget):  http://127.0.0.1:$DESK_PORT/
+The assistant is running (internal ports on 127.0.0.1 only).
+  Storefront demo (buyer widget):  http://127.0.0.1:$DESK_PORT/   (?account=tb_wang88 to be another buyer)
   Agent console:                   http://127.0.0.1:$DESK_PORT/console
     (create an agent first:  .venv/bin/shopbot user add <name>)
-  Chat (REST):    curl -s localhost:$RASA_PORT/webhooks/rest/webhook \\
-                    -d '{"sender":"t1","message":"这款有货吗","metadata":{"account":"tb_lily"}}'
-  Rasa:           http://127.0.0.1:$RASA_PORT/status
+  Chat (REST, as buyer tb_lily; without the channel token the buyer is anonymous):
+    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -H "Authorization: Bearer $CHANNEL_TOKEN" \\
+      -d '{"sender":"t1","message":"我的快递到哪了","metadata":{"account":"tb_lily"}}'
+  Rasa's API:     http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN
   Action server:  http://127.0.0.1:$ACTIONS_PORT/health
+  Tokens:         var/tokens.env (RASA_TOKEN, CHANNEL_TOKEN, ACTIONS_TOKEN)
   Logs:           $LOGS/
 Press Ctrl-C to stop everything.
 MSG

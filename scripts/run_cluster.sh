@@ -16,6 +16,16 @@ mkdir -p "$RUN/logs" "$RUN/pids"
 RUN=$(cd "$RUN" && pwd)
 rm -f "$RUN/stopping"
 
+for name in RASA_TOKEN CHANNEL_TOKEN ACTIONS_TOKEN; do
+  if [ -z "${!name:-}" ]; then
+    echo "error: $name is not set. Start the cluster with make run-cluster (it makes var/tokens.env)," >&2
+    echo "       or export RASA_TOKEN, CHANNEL_TOKEN and ACTIONS_TOKEN yourself." >&2
+    exit 1
+  fi
+done
+# Every process but nginx listens on 127.0.0.1 only (rasa-sdk reads the address from SANIC_HOST).
+export SANIC_HOST=127.0.0.1
+
 export POSTGRES_HOST=${POSTGRES_HOST:-127.0.0.1} POSTGRES_PORT=${POSTGRES_PORT:-5432}
 export POSTGRES_USER=${POSTGRES_USER:-postgres} POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-}
 export POSTGRES_TRACKER_DB=${POSTGRES_TRACKER_DB:-shopbot_trackers}
@@ -108,11 +118,12 @@ wait_for() {  # url, name, pid, log
 supervise actions "$RUN/logs/actions.log" "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT"
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
 for port in "${RASA_REPLICAS[@]}"; do
-  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "${RASA[@]}" run --enable-api --model models \
-    --endpoints endpoints.production.yml --credentials credentials.yml --port "$port"
+  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "${RASA[@]}" run --enable-api --auth-token "$RASA_TOKEN" \
+    --interface 127.0.0.1 --model models --endpoints endpoints.production.yml --credentials credentials.yml \
+    --port "$port"
 done
 for port in "${RASA_REPLICAS[@]}"; do
-  wait_for "http://127.0.0.1:$port/status" "Rasa replica $port" "${pids[-1]}" "$RUN/logs/rasa-$port.log" || exit 1
+  wait_for "http://127.0.0.1:$port/version" "Rasa replica $port" "${pids[-1]}" "$RUN/logs/rasa-$port.log" || exit 1
 done
 for port in "${DESK_REPLICAS[@]}"; do
   supervise "desk-$port" "$RUN/logs/desk-$port.log" \
@@ -135,6 +146,8 @@ The cluster is running (2 Rasa replicas, 1 action server, 2 desks, PostgreSQL, R
   Storefront demo:  http://127.0.0.1:$DESK_PORT/        (nginx -> desks ${DESK_REPLICAS[*]})
   Agent console:    http://127.0.0.1:$DESK_PORT/console
   Rasa REST:        http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  (nginx -> Rasa ${RASA_REPLICAS[*]})
+                    metadata.account only with -H "Authorization: Bearer \$CHANNEL_TOKEN"
+  Tokens:           var/tokens.env, or your RASA_TOKEN, CHANNEL_TOKEN, ACTIONS_TOKEN
   Logs:             $RUN/logs/
 Press Ctrl-C to stop everything.
 MSG

@@ -17,6 +17,7 @@ import sanic  # noqa: F401
 import yaml
 
 from harness.cluster import free_port
+from harness.tokens import channel_headers, rasa_api  # noqa: F401 (tests import them from here)
 from tests.desk_support import DESK_SECRET, SAMPLE_NOW  # noqa: F401 (tests import them from here too)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,26 @@ def pytest_collection_modifyitems(config, items):
         else:
             group = item.module.__name__
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+# The internal tokens of the servers the tests start (make test exports the checkout's own).
+TOKEN_NAMES = ("RASA_TOKEN", "CHANNEL_TOKEN", "ACTIONS_TOKEN")
+
+
+def pytest_configure(config):
+    for name in TOKEN_NAMES:
+        os.environ.setdefault(name, f"test-{name.lower().replace('_', '-')}")
+
+
+def rasa_command(model, port: int) -> list:
+    """`rasa run` as `make run` starts it: the API behind its token, on 127.0.0.1 only."""
+    return [*RASA, "run", "--enable-api", "--auth-token", os.environ["RASA_TOKEN"], "--interface", "127.0.0.1",
+            "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--port", str(port)]
+
+
+def actions_command(port: int) -> list:
+    return [*RASA, "run", "actions", "--actions", "actions", "--port", str(port)]
 
 
 # What a project needs to train and to answer: the rest is code, installed in the venv.
@@ -107,20 +128,17 @@ def rasa_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("rasa")
     rasa_port, actions_port = free_port(), free_port()
     env = dict(os.environ, ACTIONS_PORT=str(actions_port), TRACKER_DB=str(tmp / "trackers.db"),
-               TF_CPP_MIN_LOG_LEVEL="2", SHOP_NOW=SAMPLE_NOW,
+               TF_CPP_MIN_LOG_LEVEL="2", SHOP_NOW=SAMPLE_NOW, SANIC_HOST="127.0.0.1",
                SHOP_DB_URL=f"sqlite:///{tmp / 'shop.db'}")
     actions_log, rasa_log = tmp / "actions.log", tmp / "rasa.log"
     SERVER_LOGS.update(actions=actions_log, rasa=rasa_log)
-    actions = subprocess.Popen(
-        [*RASA, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
-        cwd=ROOT, env=env, stdout=actions_log.open("w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen(
-        [*RASA, "run", "--enable-api", "--model", MODEL, "--endpoints", "endpoints.yml",
-         "--credentials", "credentials.yml", "--port", str(rasa_port)],
-        cwd=ROOT, env=env, stdout=rasa_log.open("w"), stderr=subprocess.STDOUT)
+    actions = subprocess.Popen(actions_command(actions_port), cwd=ROOT, env=env,
+                               stdout=actions_log.open("w"), stderr=subprocess.STDOUT)
+    rasa = subprocess.Popen(rasa_command(MODEL, rasa_port), cwd=ROOT, env=env,
+                            stdout=rasa_log.open("w"), stderr=subprocess.STDOUT)
     try:
         wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, actions_log)
-        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", rasa, rasa_log)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/version", rasa, rasa_log)
         yield f"http://127.0.0.1:{rasa_port}"
     finally:
         for process in (rasa, actions):
@@ -214,7 +232,7 @@ class ProjectStack:
                         TRACKER_DB=str(self.dir / "trackers.db"), TF_CPP_MIN_LOG_LEVEL="2",
                         SHOP_NOW=SAMPLE_NOW, SHOP_DB_URL=f"sqlite:///{self.dir / 'shop.db'}",
                         DESK_PORT=str(self.desk_port), DESK_DB_URL=f"sqlite:///{self.dir / 'desk.db'}",
-                        RASA_URL=self.rasa_url, DESK_SECRET=DESK_SECRET)
+                        RASA_URL=self.rasa_url, DESK_SECRET=DESK_SECRET, SANIC_HOST="127.0.0.1")
         self.processes = []
 
     def _start(self, args, log_name, health):
@@ -226,9 +244,8 @@ class ProjectStack:
         return process
 
     def start_actions(self):
-        self.actions = self._start([*RASA, "run", "actions", "--actions", "actions",
-                                    "--port", str(self.actions_port)],
-                                   "actions.log", f"http://127.0.0.1:{self.actions_port}/health")
+        self.actions = self._start(actions_command(self.actions_port), "actions.log",
+                                   f"http://127.0.0.1:{self.actions_port}/health")
 
     def kill_actions(self):
         self.actions.kill()
@@ -236,9 +253,8 @@ class ProjectStack:
 
     def start(self):
         self.start_actions()
-        self.rasa = self._start([*RASA, "run", "--enable-api", "--model", "models/shopbot.tar.gz",
-                                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                                 "--port", str(self.rasa_port)], "rasa.log", f"{self.rasa_url}/status")
+        self.rasa = self._start(rasa_command("models/shopbot.tar.gz", self.rasa_port), "rasa.log",
+                                f"{self.rasa_url}/version")
         self.desk = self._start([sys.executable, "-m", "shopbot.desk"], "desk.log", f"{self.desk_url}/health")
         return self
 
@@ -257,9 +273,10 @@ class ProjectStack:
 
 
 def trainer_stack(tmp_path_factory, diet_epochs: Optional[int] = None, model: Path = MODEL) -> Iterator[ProjectStack]:
-    """A ProjectStack serving `model`, with a trainer (tina) and an agent (alice) who can log in."""
+    """A ProjectStack serving `model`, with a trainer (tina), an agent (alice) and the admin (olga)."""
     stack = ProjectStack(tmp_path_factory.mktemp("stack"), diet_epochs, model).start()
     stack.run(BIN / "shopbot", "user", "add", "tina", "--role", "trainer", "--password", "trainerpass1", check=True)
+    stack.run(BIN / "shopbot", "user", "add", "olga", "--role", "admin", "--password", "adminpass1", check=True)
     stack.run(BIN / "shopbot", "user", "add", "alice", "--password", "agentpass1", check=True)
     yield stack
     stack.stop()

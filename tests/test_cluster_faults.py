@@ -111,7 +111,8 @@ def test_restarting_postgresql_under_load_loses_nothing_and_nothing_crashes(clus
 def test_hostile_inputs_against_the_production_stores_break_nothing(cluster):
     """PostgreSQL enforces what SQLite does not (column lengths): the same hostile cases, here."""
     report = asyncio.run(HostileRunner(cluster.rasa_url, cluster.desk_url, DESK_SECRET, agent=AGENT,
-                                       concurrency=2, ws_connections=2).run(*split(generate(400, 6))))
+                                       concurrency=2, ws_connections=2, rasa_token=os.environ["RASA_TOKEN"],
+                                       channel_token=os.environ["CHANNEL_TOKEN"]).run(*split(generate(400, 6))))
     problems = [str(p) for p in report.problems if p.what in ("server_error", "no_answer", "leak",
                                                                "broken_socket", "injection", "exception")]
     assert not problems, "\n".join(problems)

@@ -17,6 +17,7 @@ import pytest
 import requests
 import yaml
 
+from tests.conftest import channel_headers
 from tests.replies import responses_matching
 
 SCENARIO_DIR = Path(__file__).parent / "conversations"
@@ -32,7 +33,8 @@ def say(rasa_url, sender, text, account):
     body = {"sender": sender, "message": text}
     if account:
         body["metadata"] = {"account": account}
-    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    # As the desk sends it: with the channel token, so that the account is believed.
+    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, headers=channel_headers(), timeout=30)
     response.raise_for_status()
     return response.json()
 

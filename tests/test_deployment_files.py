@@ -25,7 +25,8 @@ def test_every_variable_rasas_production_endpoints_need_is_set_for_rasa(project_
 
 def test_the_desk_gets_every_store_and_peer_it_needs_and_they_parse(project_root):
     env = compose(project_root)["services"]["desk"]["environment"]
-    for key in ("DESK_DB_URL", "SHOP_DB_URL", "TRACKER_STORE_URL", "RASA_URL", "REDIS_URL", "DESK_SECRET"):
+    for key in ("DESK_DB_URL", "SHOP_DB_URL", "TRACKER_STORE_URL", "RASA_URL", "REDIS_URL", "DESK_SECRET",
+                "RASA_TOKEN", "CHANNEL_TOKEN"):
         assert key in env, key
     cfg = config.load({k: str(v) for k, v in env.items()})
     assert cfg.desk_db_url.startswith("postgresql://") and cfg.redis_url.startswith("redis://")
@@ -80,3 +81,14 @@ def test_every_server_runs_with_the_same_warning_filters(project_root):
     values = {value for settings in found.values() for value in settings}
     assert all(len(settings) == 1 for settings in found.values()) and len(values) == 1, found
     assert "ignore::DeprecationWarning" in values.pop().split(",")
+
+
+def test_only_nginx_is_published_and_every_internal_peer_needs_its_token(project_root):
+    services = compose(project_root)["services"]
+    assert [name for name, service in services.items() if service.get("ports")] == ["nginx"]
+    for name, service in rasa_services(project_root).items():
+        assert "--auth-token ${RASA_TOKEN:?" in service["command"], name
+        assert {"ACTIONS_TOKEN", "CHANNEL_TOKEN"} <= set(service["environment"]), name
+    assert "ACTIONS_TOKEN" in services["action-server"]["environment"]
+    endpoints = yaml.safe_load((project_root / "endpoints.production.yml").read_text(encoding="utf-8"))
+    assert endpoints["action_endpoint"]["token"] == "${ACTIONS_TOKEN}"

@@ -163,7 +163,8 @@ def test_the_trainer_parts_load_in_order_share_one_namespace_and_reach_one_anoth
         var $ = window.ShopbotDesk.$, seen = {{}}, item;
         return settle().then(function () {{
           seen.globals = {new_globals()};
-          seen.views = [$("login-view").hidden, $("trainer-view").hidden, $("current-user").textContent];
+          seen.views = [$("login-view").hidden, $("trainer-view").hidden, $("current-user").textContent,
+                        $("retrain-override-box").hidden];
           seen.intents = $("add-intent").children.map(function (o) {{ return o.value; }});
           seen.count = $("inbox-count").textContent;
           item = $("inbox").children[0];
@@ -189,7 +190,7 @@ def test_the_trainer_parts_load_in_order_share_one_namespace_and_reach_one_anoth
           return seen;
         }});""")
     assert seen["globals"] == ["ShopbotDesk", "ShopbotLabels", "ShopbotTrainer"]
-    assert seen["views"] == [True, False, "tina(训练师)"]
+    assert seen["views"] == [True, False, "tina(训练师)", True]  # only the admin may override the gate
     assert seen["intents"] == ["", "greet", "ask_invoice", "__new__"]
     assert seen["count"] == "1"
     assert seen["item"] == ["能开专票吗", "置信度低模型猜测:greet(打招呼)置信度 0.41出现 2 次"]
@@ -199,7 +200,7 @@ def test_the_trainer_parts_load_in_order_share_one_namespace_and_reach_one_anoth
     assert seen["job"] == "j1"
     assert seen["rollback"] == "已回滚,线上模型:20240101.tar.gz"
     assert seen["posts"] == [["POST", "/api/trainer/label", {"intent": "ask_invoice", "text": "能开专票吗"}],
-                             ["POST", "/api/trainer/retrain", {"cross_validation_folds": 0}],
+                             ["POST", "/api/trainer/retrain", {"override": False, "cross_validation_folds": 0}],
                              ["POST", "/api/trainer/rollback", None]]
 
 

@@ -154,7 +154,7 @@ async def test_saving_a_user_again_changes_their_password_and_role(store):
     token = await store.start_session("alice")
     assert (await store.session_user(token))["role"] == "trainer"
     with pytest.raises(ValueError):
-        await store.save_user("mallory", "scrypt$cc$03", "admin")
+        await store.save_user("mallory", "scrypt$cc$03", "owner")
     assert await store.password_hash("nobody") is None
 
 

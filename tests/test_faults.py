@@ -14,7 +14,7 @@ import requests
 from shopbot.desk.frames import events_in
 from shopbot.desk.service import NOTICE_BOT_DOWN
 from shopbot.desk.signing import sign
-from tests.conftest import DESK_SECRET
+from tests.conftest import DESK_SECRET, rasa_api
 
 
 async def chat(stack, conversation_id, texts):
@@ -63,7 +63,7 @@ def test_action_server_dies_mid_conversation_the_buyer_is_asked_to_wait_and_hand
         assert waiting["reason"] == "bot_unavailable" and waiting["priority"] == "high"
         transcript = agent.get(f"{stack.desk_url}/api/conversations/{conversation}", timeout=10).json()
         assert [m["text"] for m in transcript["messages"] if m["sender"] == "buyer"] == ["这个芒果干还有货吗", "保质期多久"]
-        assert requests.get(stack.rasa_url + "/status", timeout=10).ok  # Rasa did not crash
+        assert requests.get(stack.rasa_url + "/status", params=rasa_api(), timeout=10).ok  # Rasa did not crash
     finally:
         stack.start_actions()
 

@@ -5,6 +5,7 @@ harness.hostile_runner; each test below judges one thing a user would notice.
 The full version is bench/faults.py (`make bench-faults`).
 """
 import asyncio
+import os
 from collections import Counter
 
 import pytest
@@ -12,7 +13,7 @@ import requests
 
 from harness.hostile import KINDS, generate
 from harness.hostile_runner import HostileRunner, split
-from tests.conftest import DESK_SECRET
+from tests.conftest import DESK_SECRET, rasa_api
 
 CASES = 1100
 SEED = 20261123
@@ -25,7 +26,8 @@ def _problems(report, *whats):
 @pytest.fixture(scope="module")
 def hostile(rasa_url, desk):
     runner = HostileRunner(rasa_url, desk.url, DESK_SECRET, agent=("alice", "agentpass1"),
-                           concurrency=4, ws_connections=4)
+                           concurrency=4, ws_connections=4, rasa_token=os.environ["RASA_TOKEN"],
+                           channel_token=os.environ["CHANNEL_TOKEN"])
     rest, ws, api = split(generate(CASES, SEED))
     report = asyncio.run(runner.run(rest, ws, api))
     return report
@@ -55,7 +57,7 @@ def test_no_5xx_and_no_request_left_unanswered(hostile):
 
 def test_both_servers_are_alive_and_answer_postage_normally(hostile, rasa_url, desk):
     assert desk.process.poll() is None, "the desk process died"
-    assert requests.get(f"{rasa_url}/status", timeout=10).ok, "Rasa no longer answers /status"
+    assert requests.get(f"{rasa_url}/status", params=rasa_api(), timeout=10).ok, "Rasa no longer answers /status"
     assert requests.get(f"{desk.url}/health", timeout=10).ok, "the desk no longer answers /health"
     assert hostile.survived, _problems(hostile, "normal_reply")
 

@@ -1,5 +1,6 @@
 """The desk's Rasa client: what it sends again, and what it must never send twice."""
 import asyncio
+import os
 
 import pytest
 from aiohttp import web
@@ -169,10 +170,26 @@ def test_when_no_replica_can_be_reached_the_desk_hears_it_is_unavailable():
     assert raised.value.retryable
 
 
+def desks_client(rasa_url: str) -> RasaClient:
+    """The client as the desk makes it: Rasa's API token, and the channel token for the account."""
+    return RasaClient(rasa_url, token=os.environ["RASA_TOKEN"], channel_token=os.environ["CHANNEL_TOKEN"])
+
+
+def test_without_rasas_token_the_client_can_neither_pause_nor_read_a_tracker(rasa_url):
+    async def scenario():
+        client = RasaClient(rasa_url, retry_delays=())
+        try:
+            for attempt in (client.pause("no-token"), client.kept_answer("no-token", "w-1")):
+                with pytest.raises(RasaUnavailable, match="401|403"):
+                    await attempt
+        finally:
+            await client.close()
+    asyncio.run(scenario())
+
 def test_pausing_and_resuming_a_long_chat_works_on_rasa_without_fetching_its_history(rasa_url):
     """A handoff pauses the bot and a hand-back resumes it; Rasa is asked for no events back."""
     async def scenario():
-        client = RasaClient(rasa_url)
+        client = desks_client(rasa_url)
         try:
             for text in ["在吗", "这个芒果干还有货吗", "保质期多久", "新疆包邮吗"] * 5:
                 assert await client.send("long-chat", text, "tb_lily")  # a history of 20 turns
@@ -219,7 +236,7 @@ def test_pause_and_resume_ask_rasa_to_send_no_events_back():
 def test_rasa_keeps_each_lines_answer_where_a_sweep_finds_it_again(rasa_url):
     """A desk that died before storing the bot's answer leaves it in Rasa's tracker, under the line's name."""
     async def scenario():
-        client = RasaClient(rasa_url)
+        client = desks_client(rasa_url)
         try:
             first = await client.send("kept-answer", "这个芒果干还有货吗", "tb_lily", line="w-1")
             second = await client.send("kept-answer", "保质期多久", "tb_lily", line="w-2")

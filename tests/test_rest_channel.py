@@ -5,6 +5,8 @@ import pytest
 import requests
 import yaml
 
+from harness.hostile import load_accounts
+from tests.conftest import channel_headers, rasa_api
 from tests.replies import responses_matching
 
 BUYER = "tb_lily"
@@ -46,9 +48,11 @@ def replies_of(project_root):
     return lambda name: {variant["text"] for variant in responses[name]}
 
 
-def send(rasa_url, message, sender=None, **extra):
+def send(rasa_url, message, sender=None, headers=None, **extra):
+    """A message as the desk sends it (with the channel token), unless `headers` says otherwise."""
     body = {"sender": sender or uuid.uuid4().hex, "message": message, **extra}
-    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30)
+    response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=30,
+                             headers=channel_headers() if headers is None else headers)
     response.raise_for_status()
     return [m.get("text", "") for m in response.json()]
 
@@ -99,3 +103,26 @@ def test_two_misunderstandings_in_a_row_offer_a_person(rasa_url, replies_of):
     second = send(rasa_url, "/nlu_fallback", sender=sender)
     assert first[0] in replies_of("utter_ask_rephrase")
     assert second[0] in replies_of("utter_offer_human")
+
+
+def test_a_caller_without_the_channel_token_cannot_read_a_buyers_orders(rasa_url):
+    """The attack: post to Rasa's REST channel naming someone else's account."""
+    lily = load_accounts()["tb_lily"]
+    identifiers = lily["order_ids"] + lily["tracking_nos"]
+    for headers in ({}, {"Authorization": "Bearer guessed"}, {"Authorization": channel_headers()["Authorization"] + "x"}):
+        texts = send(rasa_url, "我的快递到哪了", headers=headers, metadata={"account": "tb_lily"})
+        assert texts and not [i for i in identifiers if any(i in t for t in texts)], (headers, texts)
+        assert any("登录" in t for t in texts), texts  # answered as an anonymous buyer
+    # The desk, with the token, is believed: the same question names lily's order.
+    texts = send(rasa_url, "我的快递到哪了", metadata={"account": "tb_lily"})
+    assert not any("登录" in t for t in texts), texts
+
+
+def test_rasas_model_and_tracker_api_refuses_callers_without_its_token(rasa_url):
+    for method, path, body in [("DELETE", "/model", None), ("PUT", "/model", {"model_server": {"url": "http://x/m"}}),
+                               ("GET", "/status", None), ("GET", "/conversations/any/tracker", None),
+                               ("POST", "/conversations/any/tracker/events", [{"event": "pause"}])]:
+        for params in ({}, {"token": "guessed"}):
+            answer = requests.request(method, rasa_url + path, json=body, params=params, timeout=10)
+            assert answer.status_code in (401, 403), (method, path, params, answer.status_code)
+    assert requests.get(rasa_url + "/status", params=rasa_api(), timeout=10).ok  # still serving, with the token

@@ -1,7 +1,9 @@
 """The agents' JSON API: the queue, a chat's transcript, claim, reply, hand back, close.
 
-Every endpoint needs a session (`auth.login_required`); a reply that breaks a
-Tmall rule is refused with the rule until the agent confirms it.
+Every endpoint needs an agent's or the admin's session (`auth.login_required`; the
+stage timings, any session); a chat is closed by the agent who holds it or by the
+admin; a reply that breaks a Tmall rule is refused with the rule until the agent
+confirms it.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sanic import Blueprint, Request, response
 
 from shopbot.compliance import RULES
 from shopbot.desk import states
-from shopbot.desk.auth import login_required
+from shopbot.desk.auth import login_required, may
 from shopbot.desk.web import body_of, json_error
 
 
@@ -19,7 +21,7 @@ def agent_blueprint() -> Blueprint:
     bp = Blueprint("agents", url_prefix="/api")
 
     @bp.get("/queue")
-    @login_required()
+    @login_required("agent")
     async def queue(request: Request):
         store = request.app.ctx.store
         return response.json({
@@ -36,7 +38,7 @@ def agent_blueprint() -> Blueprint:
         return response.json({"since": times.since, "stages": times.summary()})
 
     @bp.get("/conversations/<conversation_id>")
-    @login_required()
+    @login_required("agent")
     async def conversation_detail(request: Request, conversation_id: str):
         store = request.app.ctx.store
         conversation = await store.conversation(conversation_id)
@@ -46,7 +48,7 @@ def agent_blueprint() -> Blueprint:
                               "messages": [m.as_dict() for m in await store.transcript(conversation_id)]})
 
     @bp.post("/conversations/<conversation_id>/claim")
-    @login_required()
+    @login_required("agent")
     async def claim(request: Request, conversation_id: str):
         store = request.app.ctx.store
         if await store.conversation(conversation_id) is None:
@@ -59,7 +61,7 @@ def agent_blueprint() -> Blueprint:
         return response.json(conversation.as_dict())
 
     @bp.post("/conversations/<conversation_id>/messages")
-    @login_required()
+    @login_required("agent")
     async def agent_reply(request: Request, conversation_id: str):
         data = body_of(request)
         text = data.get("text")
@@ -79,34 +81,36 @@ def agent_blueprint() -> Blueprint:
             return json_error(f"请先接入该会话({error})", 409)
         return response.json({"message": message.as_dict(), "confirmed_breaches": [b.__dict__ for b in breaches]})
 
-    async def agent_step(request: Request, conversation_id: str, step: str):
-        """hand_back / close: the agent's own chat moves on, or a 409 saying why not."""
+    async def agent_step(request: Request, step):
+        """hand_back / close: the chat moves on, or a 409 saying why not."""
         try:
-            conversation = await getattr(request.app.ctx.service, step)(conversation_id,
-                                                                        request.ctx.user["username"])
+            conversation = await step
         except states.TransitionError as error:
             return json_error(str(error), 409)
         return response.json(conversation.as_dict())
 
     @bp.post("/conversations/<conversation_id>/hand-back")
-    @login_required()
+    @login_required("agent")
     async def hand_back(request: Request, conversation_id: str):
-        return await agent_step(request, conversation_id, "hand_back")
+        return await agent_step(request, request.app.ctx.service.hand_back(conversation_id,
+                                                                          request.ctx.user["username"]))
 
     @bp.post("/conversations/<conversation_id>/close")
-    @login_required()
+    @login_required("agent")
     async def close(request: Request, conversation_id: str):
-        return await agent_step(request, conversation_id, "close")
+        user = request.ctx.user
+        return await agent_step(request, request.app.ctx.service.close(conversation_id, user["username"],
+                                                                      any_holder=may(user, "admin")))
 
     @bp.get("/quick-replies")
-    @login_required()
+    @login_required("agent")
     async def quick_replies(request: Request):
         query = (request.args.get("q") or "").strip()
         items = [r for r in request.app.ctx.quick_replies if not query or query in r["text"]]
         return response.json(items[:50])
 
     @bp.get("/rules")
-    @login_required()
+    @login_required("agent")
     async def rules(request: Request):
         return response.json(RULES)
 

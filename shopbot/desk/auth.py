@@ -14,15 +14,24 @@ from typing import Dict, Optional
 from sanic import Blueprint, Request, response
 
 from shopbot.desk.passwords import hash_password, unknown_user_hash, verify_password
-from shopbot.desk.store import DeskStore
+from shopbot.desk.store import ROLES, DeskStore
 from shopbot.desk.web import body_of, json_error
 
 SESSION_COOKIE = "desk_session"
 MIN_PASSWORD_LENGTH = 8
+# Who may do a role's work: the shop's owner (admin) may do everyone's.
+ALLOWED = {"agent": {"agent", "admin"}, "trainer": {"trainer", "admin"}, "admin": {"admin"}}
+
+
+def may(user: Optional[Dict[str, str]], role: str) -> bool:
+    """Whether `user` may do `role`'s work."""
+    return user is not None and user.get("role") in ALLOWED[role]
 
 
 async def add_user(store: DeskStore, username: str, password: str, role: str = "agent") -> None:
-    """Create an agent or trainer, or reset one's password and role."""
+    """Create an agent, trainer or admin, or reset one's password and role."""
+    if role not in ROLES:
+        raise ValueError(f"the role must be one of {', '.join(ROLES)}")
     if not username or len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a username and a password of at least {MIN_PASSWORD_LENGTH} characters are needed")
     await store.save_user(username, hash_password(password), role)
@@ -50,15 +59,15 @@ async def current_user(request: Request) -> Optional[Dict[str, str]]:
 
 
 def login_required(role: Optional[str] = None):
-    """The endpoint answers 401 without a session and 403 to a user of another role;
-    the user is on `request.ctx.user`."""
+    """The endpoint answers 401 without a session and 403 to a user who may not do `role`'s
+    work (`ALLOWED`; None: any user); the user is on `request.ctx.user`."""
     def decorator(handler):
         @wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
             user = await current_user(request)
             if user is None:
                 return json_error("请先登录", 401)
-            if role and user["role"] != role:
+            if role and not may(user, role):
                 return json_error("没有权限", 403)
             request.ctx.user = user
             return await handler(request, *args, **kwargs)

@@ -66,7 +66,7 @@ async def start(app: Sanic, _loop) -> None:
     # Shared by the replicas when they share Redis: else each would allow its own MAX_FAILURES.
     ctx.login_throttle = RedisLoginThrottle(cfg.redis_url) if cfg.redis_url else LoginThrottle()
     if ctx.rasa is None:
-        ctx.rasa = RasaClient(cfg.rasa_replica_urls)
+        ctx.rasa = RasaClient(cfg.rasa_replica_urls, token=cfg.rasa_token, channel_token=cfg.channel_token)
     ctx.quick_replies = quick_replies(responses)
     ctx.service = DeskService(
         ctx.store, ctx.rasa, ctx.hub, Triggers.from_settings(policy.settings),

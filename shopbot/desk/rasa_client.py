@@ -84,7 +84,7 @@ class _Refused(Exception):
 class RasaClient:
     def __init__(self, base_urls: Union[str, Sequence[str]], timeout_seconds: float = 20.0,
                  token: Optional[str] = None, retry_delays: Sequence[float] = (0.5, 1.0, 2.0, 4.0),
-                 refused_seconds: float = 5.0):
+                 refused_seconds: float = 5.0, channel_token: Optional[str] = None):
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.base_urls = [url.rstrip("/") for url in urls]
         self.refused_seconds = refused_seconds
@@ -92,13 +92,15 @@ class RasaClient:
         self._refused_until: Dict[str, float] = {}
         self._in_flight: Dict[str, int] = {url: 0 for url in self.base_urls}
         self.timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self.params = {"token": token} if token else {}
+        self.params = {"token": token} if token else {}  # Rasa's HTTP API (--auth-token)
+        # The REST channel believes the buyer's account only with this.
+        self.headers = {"Authorization": f"Bearer {channel_token}"} if channel_token else {}
         self.retry_delays = tuple(retry_delays)
         self._session: Optional[aiohttp.ClientSession] = None
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            self._session = aiohttp.ClientSession(timeout=self.timeout, headers=self.headers)
         return self._session
 
     async def close(self) -> None:

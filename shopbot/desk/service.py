@@ -331,12 +331,14 @@ class DeskService:
         await self._system(conversation_id, NOTICE_BACK_TO_BOT)
         return conversation
 
-    async def close(self, conversation_id: str, agent: str) -> Conversation:
-        current = await self.store.conversation(conversation_id)
-        if current is not None and current.state == states.AGENT and current.agent != agent:
-            raise states.TransitionError(f"{current.agent} is handling this conversation")
-        conversation = await self.store.transition(conversation_id, "close",
-                                       expect_agent=agent if current and current.agent else None)
+    async def close(self, conversation_id: str, agent: str, any_holder: bool = False) -> Conversation:
+        """The agent closes the chat they hold; with `any_holder` (the admin), any open chat.
+        One conditional update decides, so a close cannot slip past a claim made meanwhile."""
+        if any_holder:
+            conversation = await self.store.transition(conversation_id, "close")
+        else:
+            conversation = await self.store.transition(conversation_id, "close", expect_agent=agent,
+                                                       from_states={states.AGENT})
         try:
             await self.rasa.resume(conversation_id)  # a later message starts with the bot again
         except RasaUnavailable:

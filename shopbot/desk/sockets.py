@@ -9,7 +9,7 @@ from typing import Awaitable, Callable, Optional
 from sanic import Blueprint, Request
 from sanic.exceptions import WebsocketClosed
 
-from shopbot.desk.auth import current_user
+from shopbot.desk.auth import current_user, may
 from shopbot.desk.frames import MOST_EVENTS_IN_A_FRAME, frame_of
 from shopbot.desk.hub import AGENTS
 
@@ -55,8 +55,9 @@ def agent_socket_blueprint() -> Blueprint:
     async def agent_socket(request: Request, ws):
         """Every chat's events, live, for a logged-in console."""
         user = await current_user(request)
-        if user is None:
-            await ws.send(json.dumps({"type": "error", "error": "请先登录", "status": 401}))
+        if user is None or not may(user, "agent"):
+            refusal = {"error": "请先登录", "status": 401} if user is None else {"error": "没有权限", "status": 403}
+            await ws.send(json.dumps({"type": "error", **refusal}, ensure_ascii=False))
             await ws.close()
             return
         hub = request.app.ctx.hub

@@ -18,7 +18,7 @@ import secrets
 import time
 from functools import wraps
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import asyncpg
 import sqlalchemy as sa
@@ -41,7 +41,7 @@ INSERT_BUYER_LINE = sa.text(
 
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
 UNANSWERED_AT_ONCE = 50  # abandoned messages one recovery sweep takes on
-ROLES = ("agent", "trainer")
+ROLES = ("agent", "trainer", "admin")  # admin: the shop's owner (auth.ALLOWED)
 SESSION_SECONDS = 12 * 3600
 DB_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 3.0, 4.0)
 
@@ -163,13 +163,17 @@ class DeskStore:
 
     @outlasts_db_restarts
     async def transition(self, conversation_id: str, action: str, *, agent: Optional[str] = None,
-                         expect_agent: Optional[str] = None, **fields: Any) -> Conversation:
+                         expect_agent: Optional[str] = None, from_states: Optional[Set[str]] = None,
+                         **fields: Any) -> Conversation:
         """Move a conversation along the state machine (`states`), atomically.
 
-        Raises TransitionError when the conversation is not in a state allowing
-        the step (including: another agent claimed it a moment earlier).
+        `expect_agent`: only if that agent holds it; `from_states`: only from these of the
+        step's sources. Raises TransitionError when the conversation is not in a state
+        allowing the step (including: another agent claimed it a moment earlier).
         """
         sources, destination = states.TRANSITIONS[action]
+        if from_states is not None:
+            sources = sources & from_states
         now = time.time()
         values: Dict[str, Any] = {"state": destination, "updated_at": now}
         if action == "handoff":

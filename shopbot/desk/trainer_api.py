@@ -11,9 +11,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sanic import Blueprint, Request, response
 
-from shopbot.desk.auth import login_required
+from shopbot.desk.auth import login_required, may
 from shopbot.desk.off_loop import in_thread
-from shopbot.desk.web import body_of
+from shopbot.desk.web import body_of, json_error
 from shopbot.training.examples import add_validated, existing_examples
 from shopbot.training.inbox import build_inbox, flags_to_resolve
 from shopbot.training.retrain import DeployFailed, rollback
@@ -79,8 +79,11 @@ def trainer_blueprint() -> Blueprint:
     @login_required("trainer")
     async def start_retrain(request: Request):
         data = body_of(request)
+        override = data.get("override") is True
+        if override and not may(request.ctx.user, "admin"):
+            return json_error("只有管理员可以让未通过对比的模型上线", 403)
         folds = data.get("cross_validation_folds")
-        job = request.app.ctx.retrain_jobs.start(override=data.get("override") is True,
+        job = request.app.ctx.retrain_jobs.start(override=override,
                          cross_validation_folds=folds if isinstance(folds, int) and not isinstance(folds, bool) else 0)
         return response.json(job.as_dict(), status=202)
 

@@ -9,6 +9,10 @@ Rasa 3.6's RestInput has two habits a caller cannot work with:
   replies, which looks exactly like a bot with nothing to say. Here it is a
   503: the message was not processed, so the desk can send it again (Rasa
   saves the tracker last, so a failed message left nothing behind).
+And one rule of ours: `metadata.account` (whose orders the actions may show) is
+trusted only from a caller presenting the channel token (`Authorization: Bearer
+$CHANNEL_TOKEN`), which the desk holds; anyone else is answered as an anonymous
+buyer. Without CHANNEL_TOKEN nobody is trusted.
 Same name ("rest"), so the URL stays /webhooks/rest/webhook; credentials.yml
 names this class instead of the built-in one. The `?stream=true` variant is
 not offered: nothing of ours uses it. It refuses to start in a Rasa that
@@ -16,6 +20,7 @@ shopbot.rasa_ext.apply() has not patched: the 503 relies on patch 2.
 """
 from __future__ import annotations
 
+import hmac
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -25,6 +30,7 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from shopbot import config
 from shopbot.gc_tuning import freeze_after_start
 from shopbot.rasa_ext import server_patches
 
@@ -51,7 +57,20 @@ def _text(value: Any, field: str, required: bool) -> Optional[Text]:
     return value.encode("utf-8", "replace").decode("utf-8")
 
 
+def presents_token(request: Request, token: Optional[str]) -> bool:
+    """Whether the caller sent `Authorization: Bearer <token>` (never, when there is no token)."""
+    given = request.headers.get("authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode("utf-8", "replace"), f"Bearer {token}".encode())
+
+
 class RestInput(RasaRestInput):
+    def __init__(self, channel_token: Optional[str] = None) -> None:
+        self.channel_token = channel_token
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "RestInput":
+        return cls(config.load().channel_token)
+
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = _text(_body(req).get("sender"), "sender", required=False)
         if sender is not None and len(sender) > MAX_SENDER_LENGTH:
@@ -68,6 +87,8 @@ class RestInput(RasaRestInput):
         metadata = _body(request).get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage("'metadata' must be an object")
+        if metadata and "account" in metadata and not presents_token(request, self.channel_token):
+            metadata = {key: value for key, value in metadata.items() if key != "account"}
         return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:

@@ -19,6 +19,13 @@
     C.stopLive();
   }
   function showDesk(user) {
+    if (user.role !== "agent" && user.role !== "admin") {
+      // 训练师不能接待买家:留在登录页,说明原因
+      api("POST", "/api/logout");
+      showLogin();
+      $("login-error").textContent = "账号 " + user.username + " 不是客服,不能使用客服工作台。";
+      return;
+    }
     S.me = user;
     $("login-view").hidden = true;
     $("desk-view").hidden = false;

@@ -24,7 +24,7 @@
   }
   function showUser(user) {
     $("userbox").hidden = false;
-    $("current-user").textContent = user ? user.username + (user.role === "trainer" ? "(训练师)" : "") : "";
+    $("current-user").textContent = user ? user.username + ({trainer: "(训练师)", admin: "(管理员)"}[user.role] || "") : "";
   }
   function showForbidden(user) {
     T.stopPolling();
@@ -37,12 +37,15 @@
   }
   function enter(user) {
     S.me = user;
-    if (user.role !== "trainer") {
+    if (user.role !== "trainer" && user.role !== "admin") {
       showForbidden(user);
       return;
     }
     hideAll();
     showUser(user);
+    // 变差也上线只有管理员(店主)能做
+    $("retrain-override").checked = false;
+    $("retrain-override-box").hidden = user.role !== "admin";
     $("trainer-view").hidden = false;
     T.loadIntents().then(T.loadInbox);
     T.resumeJob();
