@@ -23,6 +23,8 @@ class Config:
     # Pins "now" for demos and tests (ISO 8601); None means the real clock.
     shop_now: Optional[datetime]
     desk_host: str
+    # Served over HTTPS (TLS at nginx): the session cookie is then Secure.
+    desk_https: bool
     desk_port: int
     desk_db_url: str
     rasa_url: str
@@ -57,6 +59,7 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         shop_db_url=env.get("SHOP_DB_URL") or f"sqlite:///{Path('var') / 'shop.db'}",
         shop_now=datetime.fromisoformat(now) if now else None,
         desk_host=env.get("DESK_HOST", "127.0.0.1"),
+        desk_https=env.get("DESK_HTTPS", "") == "1",
         desk_port=int(env.get("DESK_PORT", "8000")),
         desk_db_url=env.get("DESK_DB_URL") or f"sqlite:///{Path('var') / 'desk.db'}",
         rasa_url=rasa_url,

@@ -15,7 +15,7 @@ from sanic import Sanic
 from shopbot import config as config_module
 from shopbot.desk import errors, lifecycle
 from shopbot.desk.agent_api import agent_blueprint
-from shopbot.desk.auth import auth_blueprint
+from shopbot.desk.auth import auth_blueprint, same_origin_only
 from shopbot.desk.buyer_socket import buyer_socket_blueprint
 from shopbot.desk.page_scripts import page_scripts_blueprint
 from shopbot.desk.pages import STATIC, pages_blueprint, refuse_impossible_paths
@@ -44,6 +44,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None, rasa=None) 
     app.register_listener(lifecycle.drain, "before_server_stop")  # answers on the buyers' own sockets
     app.register_listener(lifecycle.stop, "after_server_stop")
     app.register_middleware(refuse_impossible_paths, "request")
+    app.register_middleware(same_origin_only, "request")
     errors.install(app)
     for blueprint in (auth_blueprint(), agent_blueprint(), trainer_blueprint(), agent_socket_blueprint(),
                       buyer_socket_blueprint(), pages_blueprint(), page_scripts_blueprint(STATIC)):

@@ -1,7 +1,9 @@
 """Who is asking: agents' and trainers' logins, sessions and roles.
 
-A session is a random token in an HttpOnly, SameSite=Strict cookie (or a Bearer
-header for scripts). Passwords are checked in a small pool of threads of their
+A session is a random token in an HttpOnly, SameSite=Strict cookie, Secure when the
+desk is served over HTTPS (or a Bearer header for scripts); logout and a password
+reset end every session of the user. Changes asked for by another site's page are
+refused (`same_origin_only`). Passwords are checked in a small pool of threads of their
 own: a burst of logins never holds up the buyers' answers on the event loop.
 """
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import math
 from functools import wraps
 from typing import Dict, Optional
+from urllib.parse import urlsplit
 
 from sanic import Blueprint, Request, response
 
@@ -56,6 +59,21 @@ def session_token(request: Request) -> Optional[str]:
 async def current_user(request: Request) -> Optional[Dict[str, str]]:
     token = session_token(request)
     return await request.app.ctx.store.session_user(token) if token else None
+
+
+CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+async def same_origin_only(request: Request):
+    """A request middleware: a change (or the agents' feed) asked for by a page of another
+    site is refused. Browsers name the page's site in `Origin`; scripts send none. The
+    buyer's socket is exempt: the widget lives on the shop's own pages."""
+    origin = request.headers.get("origin")
+    if origin is None or not (request.method in CHANGES or request.path == "/ws/agent"):
+        return None
+    if urlsplit(origin).netloc.lower() != (request.host or "").lower():
+        return json_error("请求来源不被允许", 403)
+    return None
 
 
 def login_required(role: Optional[str] = None):
@@ -105,13 +123,15 @@ def auth_blueprint() -> Blueprint:
         resp.cookies[SESSION_COOKIE]["httponly"] = True
         resp.cookies[SESSION_COOKIE]["samesite"] = "Strict"
         resp.cookies[SESSION_COOKIE]["path"] = "/"
+        resp.cookies[SESSION_COOKIE]["secure"] = ctx.cfg.desk_https
         return resp
 
     @bp.post("/logout")
     async def logout(request: Request):
-        token = session_token(request)
-        if token:
-            await request.app.ctx.store.end_session(token)
+        """Ends every session of this user (a shared or lost device logs out too)."""
+        user = await current_user(request)
+        if user is not None:
+            await request.app.ctx.store.end_sessions_of(user["username"])
         resp = response.json({"ok": True})
         del resp.cookies[SESSION_COOKIE]
         return resp

@@ -14,6 +14,7 @@ from shopbot.desk.frames import MOST_EVENTS_IN_A_FRAME, frame_of
 from shopbot.desk.hub import AGENTS
 
 logger = logging.getLogger(__name__)
+SESSION_CHECK_SECONDS = 2.0
 
 
 async def pump(hub, channel: str, ws, on_message: Optional[Callable[[str], Awaitable[None]]],
@@ -48,6 +49,26 @@ async def pump(hub, channel: str, ws, on_message: Optional[Callable[[str], Await
         hub.unsubscribe(channel, queue)
 
 
+async def close_when_session_ends(request: Request, ws) -> None:
+    """Close the feed within SESSION_CHECK_SECONDS of its session ending (logout, expiry, a
+    password reset, a role taken away): what the feed shows is every buyer's words."""
+    while True:
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        try:
+            user = await current_user(request)
+        except Exception:  # noqa: BLE001 - the store away: keep the feed, check again
+            logger.warning("could not check an agent feed's session", exc_info=True)
+            continue
+        if not may(user, "agent"):
+            try:
+                await ws.send(json.dumps({"type": "error", "error": "登录已失效", "status": 401},
+                                         ensure_ascii=False))
+                await ws.close()
+            except (WebsocketClosed, ConnectionError):
+                pass
+            return
+
+
 def agent_socket_blueprint() -> Blueprint:
     bp = Blueprint("agent_socket")
 
@@ -62,9 +83,11 @@ def agent_socket_blueprint() -> Blueprint:
             return
         hub = request.app.ctx.hub
         hub.agent_connected(user["username"], +1)
+        watch = asyncio.ensure_future(close_when_session_ends(request, ws))
         try:
             await pump(hub, AGENTS, ws, on_message=None)
         finally:
+            watch.cancel()
             hub.agent_connected(user["username"], -1)
 
     return bp

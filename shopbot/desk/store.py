@@ -285,13 +285,16 @@ class DeskStore:
 
     # -- agents and their sessions ---------------------------------------------------------
     async def save_user(self, username: str, password_hash: str, role: str) -> None:
-        """Create the user, or give an existing one this password and role."""
+        """Create the user, or give an existing one this password and role and end every
+        session they had (a reset password locks out whoever held the old one)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         values = {"password_hash": password_hash, "role": role}
         updated = await self._write(users.update().where(users.c.username == username).values(**values))
         if updated.rowcount == 0:
             await self._write(users.insert(), dict(values, username=username))
+        else:
+            await self.end_sessions_of(username)
 
     @outlasts_db_restarts
     async def password_hash(self, username: str) -> Optional[str]:
@@ -320,6 +323,11 @@ class DeskStore:
     @outlasts_db_restarts
     async def end_session(self, token: str) -> None:
         await self._write(sessions.delete().where(sessions.c.token == token))
+
+    @outlasts_db_restarts
+    async def end_sessions_of(self, username: str) -> None:
+        """Every session of `username`, on every device, ends."""
+        await self._write(sessions.delete().where(sessions.c.username == username))
 
     # -- trainers' flags --------------------------------------------------------------------
     @outlasts_db_restarts
