@@ -40,7 +40,8 @@ def add_user(args: argparse.Namespace) -> int:
 
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     try:
-        asyncio.run(_with_desk_store(lambda store: add_desk_user(store, args.username, password, args.role)))
+        asyncio.run(_with_desk_store(lambda store: add_desk_user(store, args.username, password, args.role,
+                                                                 args.nickname)))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -230,6 +231,7 @@ def main(argv=None) -> int:
                      help="admin: the shop's owner, who may also do agents' and trainers' work and deploy "
                           "a model the gate refused")
     add.add_argument("--password", help="omit to be asked (not echoed)")
+    add.add_argument("--nickname", help="what buyers see of an agent, e.g. 小鲜 (never the login name)")
     add.set_defaults(handler=add_user)
     nlu = commands.add_parser("nlu", help="training examples")
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)

@@ -84,8 +84,9 @@ class RunningDesk:
     def ws_url(self) -> str:
         return self.url.replace("http", "ws", 1)
 
-    async def add_user(self, username: str, role: str = "agent", password: str = AGENT_PASSWORD) -> None:
-        await add_user(self.store, username, password, role)
+    async def add_user(self, username: str, role: str = "agent", password: str = AGENT_PASSWORD,
+                       nickname: Optional[str] = None) -> None:
+        await add_user(self.store, username, password, role, nickname)
 
     async def session(self, username: str, password: str = AGENT_PASSWORD) -> aiohttp.ClientSession:
         """A logged-in HTTP session (close it when done)."""

@@ -75,7 +75,7 @@ async def test_a_logged_in_agent_sees_who_they_are_until_they_log_out(desk):
     alice = await desk.session("alice")
     async with alice:
         async with alice.get(desk.url + "/api/me") as answer:
-            assert await answer.json() == {"username": "alice", "role": "agent"}
+            assert await answer.json() == {"username": "alice", "role": "agent", "nickname": None}
         async with alice.post(desk.url + "/api/logout") as answer:
             assert answer.status == 200
         async with alice.get(desk.url + "/api/me") as answer:

@@ -1,15 +1,18 @@
-"""An agent's session ends everywhere at once, and no other site acts with it: the attacks.
+"""An agent's session ends everywhere at once, no other site acts with it, and buyers never
+learn an agent's login name: the attacks.
 
 Logout and a password reset end every session of the user, and the live feed of every
 buyer's words closes within seconds; a change asked for by another site's page, or the
 feed opened from one, is refused; over HTTPS the session cookie is Secure.
 """
+import json
 import time
 
 import aiohttp
 import pytest
 
-from tests.desk_support import AGENT_PASSWORD, running_desk
+from tests.desk_support import AGENT_PASSWORD, running_desk, signed_hello, widget
+from tests.test_desk_http import ask_for_a_person
 
 EVIL = {"Origin": "https://evil.example"}
 
@@ -96,3 +99,33 @@ async def test_the_session_cookie_is_secure_when_the_desk_is_served_over_https(t
                 cookie = answer.headers["Set-Cookie"]
     assert ("Secure" in cookie) is secure, cookie
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+async def test_buyers_see_an_agents_nickname_never_the_login_name(tmp_path):
+    """A login name is half of a login: a buyer who learnt it could lock the agent out."""
+    async with running_desk(tmp_path) as desk:
+        await desk.add_user("alice_zhang", nickname="小鲜")
+        await desk.add_user("bob_li")
+        agents = {name: await desk.session(name) for name in ("alice_zhang", "bob_li")}
+        seen = []
+        try:
+            for name, notice in (("alice_zhang", "小鲜为您服务"), ("bob_li", "马上为您服务")):
+                async with widget(desk, signed_hello("tb_lily")) as lily:
+                    chat = await ask_for_a_person(lily)
+                    async with agents[name].post(f"{desk.url}/api/conversations/{chat}/claim") as answer:
+                        assert answer.status == 200
+                    async with agents[name].post(f"{desk.url}/api/conversations/{chat}/messages",
+                                                 json={"text": "亲,您好"}) as answer:
+                        assert answer.status == 200
+                    events = await lily.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "agent")
+                    assert any(notice in e["message"]["text"] for e in events if e["type"] == "message")
+                    seen += events
+                async with widget(desk, signed_hello("tb_lily", conversation_id=chat)) as again:
+                    seen += await again.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "agent")
+            async with agents["alice_zhang"].get(f"{desk.url}/api/conversations/{chat}") as answer:
+                assert (await answer.json())["messages"][-1]["author"] == "bob_li"  # agents still see who wrote
+        finally:
+            for session in agents.values():
+                await session.close()
+        frames = json.dumps(seen, ensure_ascii=False)
+        assert "alice" not in frames and "bob" not in frames, frames

@@ -139,7 +139,7 @@ async def test_queue_is_ordered_by_priority_then_waiting_time(store):
 async def test_sessions_belong_to_their_user_and_end(store):
     await store.save_user("alice", "scrypt$00$00", "agent")
     token = await store.start_session("alice")
-    assert await store.session_user(token) == {"username": "alice", "role": "agent"}
+    assert await store.session_user(token) == {"username": "alice", "role": "agent", "nickname": None}
     assert await store.session_user("forged") is None
     await store.end_session(token)
     assert await store.session_user(token) is None

@@ -54,7 +54,8 @@ def agent_blueprint() -> Blueprint:
         if await store.conversation(conversation_id) is None:
             return json_error("会话不存在", 404)
         try:
-            conversation = await request.app.ctx.service.claim(conversation_id, request.ctx.user["username"])
+            user = request.ctx.user
+            conversation = await request.app.ctx.service.claim(conversation_id, user["username"], user.get("nickname"))
         except states.TransitionError:
             current = await store.conversation(conversation_id)
             return json_error(f"已被{current.agent}接入" if current and current.agent else "当前状态不能接入", 409)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from functools import wraps
 from typing import Dict, Optional
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from shopbot.desk.web import body_of, json_error
 
 SESSION_COOKIE = "desk_session"
 MIN_PASSWORD_LENGTH = 8
+NICKNAME = re.compile(r"[\w\u4e00-\u9fff·]{1,16}")
 # Who may do a role's work: the shop's owner (admin) may do everyone's.
 ALLOWED = {"agent": {"agent", "admin"}, "trainer": {"trainer", "admin"}, "admin": {"admin"}}
 
@@ -31,13 +33,17 @@ def may(user: Optional[Dict[str, str]], role: str) -> bool:
     return user is not None and user.get("role") in ALLOWED[role]
 
 
-async def add_user(store: DeskStore, username: str, password: str, role: str = "agent") -> None:
-    """Create an agent, trainer or admin, or reset one's password and role."""
+async def add_user(store: DeskStore, username: str, password: str, role: str = "agent",
+                   nickname: Optional[str] = None) -> None:
+    """Create an agent, trainer or admin, or reset one's password and role; `nickname` is
+    what buyers see of an agent (kept as it was when not given)."""
     if role not in ROLES:
         raise ValueError(f"the role must be one of {', '.join(ROLES)}")
     if not username or len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a username and a password of at least {MIN_PASSWORD_LENGTH} characters are needed")
-    await store.save_user(username, hash_password(password), role)
+    if nickname is not None and not NICKNAME.fullmatch(nickname):
+        raise ValueError("a nickname is 1 to 16 letters, digits or Chinese characters")
+    await store.save_user(username, hash_password(password), role, nickname)
 
 
 async def check_password(request: Request, username: str, password: str) -> bool:

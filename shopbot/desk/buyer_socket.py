@@ -98,7 +98,7 @@ def buyer_socket_blueprint() -> Blueprint:
             history = [] if new_chat else await ctx.store.transcript(conversation.id,
                                                                      after_id=count_seen(hello.get("after")))
             for message in history:
-                await send(ws, {"type": "message", "message": message.as_dict()})
+                await send(ws, {"type": "message", "message": message.for_buyer()})
         except WebsocketClosed:
             ctx.hub.unsubscribe(channel, live)
             return
@@ -117,7 +117,7 @@ def buyer_socket_blueprint() -> Blueprint:
                 # line gets no echo (it is not delivered twice), so this socket alone is told.
                 if stored.duplicate:
                     try:
-                        await send(ws, {"type": "message", "message": stored.as_dict()})
+                        await send(ws, {"type": "message", "message": stored.for_buyer()})
                     except (WebsocketClosed, ConnectionError):
                         pass  # gone: the next socket gets the message from the transcript
 

@@ -45,6 +45,12 @@ class Message:
             data.pop(internal)
         return data
 
+    def for_buyer(self) -> Dict[str, Any]:
+        """As the buyer's widget gets it: without the agent's login name (`author`)."""
+        data = self.as_dict()
+        data.pop("author")
+        return data
+
 
 def new_conversation(account: Optional[str]) -> Conversation:
     """A chat as it is stored when a buyer opens the widget: the bot's, with an unguessable id."""

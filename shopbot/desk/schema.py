@@ -48,6 +48,8 @@ users = sa.Table(
     sa.Column("username", sa.String(100), primary_key=True),
     sa.Column("password_hash", sa.Text, nullable=False),
     sa.Column("role", sa.String(20), nullable=False),
+    # What buyers see of an agent ("小鲜为您服务"); never the login name, which opens the console.
+    sa.Column("nickname", sa.String(32)),
 )
 
 sessions = sa.Table(

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 5000
 NOTICE_WAITING = "亲,已经为您转接人工客服,请稍等一下哦~"
 NOTICE_AGENT_JOINED = "人工客服已接入,{agent}为您服务"
+NOTICE_AGENT_JOINED_UNNAMED = "人工客服已接入,马上为您服务哦"  # an agent without a nickname
 NOTICE_BACK_TO_BOT = "人工客服已结束接待,接下来由小助手为您服务哦~"
 NOTICE_CLOSED = "本次会话已结束,感谢您的咨询~有需要随时再来找我们哦"
 NOTICE_BOT_DOWN = "亲,小助手暂时开小差了,已经为您转接人工客服,请稍等哦~"
@@ -88,9 +89,10 @@ class DeskService:
     # -- publishing ------------------------------------------------------------------
     async def _deliver(self, message: Message, *after: Tuple[str, Dict[str, Any]]) -> None:
         """The message to its chat's sockets and to the consoles (then the events `after` it)."""
-        event = {"type": "message", "message": message.as_dict()}
-        await self.hub.publish_many([(conversation_channel(message.conversation_id), event),
-                                     (AGENTS, dict(event, conversation_id=message.conversation_id)),
+        await self.hub.publish_many([(conversation_channel(message.conversation_id),
+                                      {"type": "message", "message": message.for_buyer()}),
+                                     (AGENTS, {"type": "message", "message": message.as_dict(),
+                                               "conversation_id": message.conversation_id}),
                                      *after])
 
     async def _announce(self, conversation: Conversation) -> None:
@@ -297,10 +299,12 @@ class DeskService:
         return conversation
 
     # -- agent -----------------------------------------------------------------------------
-    async def claim(self, conversation_id: str, agent: str) -> Conversation:
+    async def claim(self, conversation_id: str, agent: str, nickname: Optional[str] = None) -> Conversation:
+        """The agent takes the chat; the buyer is told the agent's nickname, never the login."""
         conversation = await self.store.transition(conversation_id, "claim", agent=agent)
         await self._announce(conversation)
-        await self._system(conversation_id, NOTICE_AGENT_JOINED.format(agent=agent))
+        await self._system(conversation_id, NOTICE_AGENT_JOINED.format(agent=nickname) if nickname
+                           else NOTICE_AGENT_JOINED_UNNAMED)
         return conversation
 
     async def check_agent_text(self, conversation: Conversation, text: str) -> List[Breach]:

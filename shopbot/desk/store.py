@@ -284,12 +284,14 @@ class DeskStore:
                                              row.created_at, None)) for row in rows]
 
     # -- agents and their sessions ---------------------------------------------------------
-    async def save_user(self, username: str, password_hash: str, role: str) -> None:
-        """Create the user, or give an existing one this password and role and end every
-        session they had (a reset password locks out whoever held the old one)."""
+    async def save_user(self, username: str, password_hash: str, role: str, nickname: Optional[str] = None) -> None:
+        """Create the user, or give an existing one this password and role (and nickname, if
+        given) and end every session they had (a reset password locks out the old one's holder)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         values = {"password_hash": password_hash, "role": role}
+        if nickname is not None:
+            values["nickname"] = nickname
         updated = await self._write(users.update().where(users.c.username == username).values(**values))
         if updated.rowcount == 0:
             await self._write(users.insert(), dict(values, username=username))
@@ -315,10 +317,10 @@ class DeskStore:
         if not token:
             return None
         row = await self._first(
-            sa.select(users.c.username, users.c.role)
+            sa.select(users.c.username, users.c.role, users.c.nickname)
             .select_from(sessions.join(users, sessions.c.username == users.c.username))
             .where((sessions.c.token == token) & (sessions.c.expires_at > time.time())))
-        return {"username": row.username, "role": row.role} if row else None
+        return {"username": row.username, "role": row.role, "nickname": row.nickname} if row else None
 
     @outlasts_db_restarts
     async def end_session(self, token: str) -> None:
