@@ -127,13 +127,15 @@ for port in "${RASA_REPLICAS[@]}"; do
 done
 for port in "${DESK_REPLICAS[@]}"; do
   supervise "desk-$port" "$RUN/logs/desk-$port.log" \
-    env DESK_PORT="$port" RASA_URL="http://127.0.0.1:$RASA_PORT" RASA_REPLICA_URLS="$RASA_REPLICA_URLS" \
+    env DESK_PORT="$port" DESK_PROXIES=1 RASA_URL="http://127.0.0.1:$RASA_PORT" RASA_REPLICA_URLS="$RASA_REPLICA_URLS" \
     "$BIN/python" -m shopbot.desk
   wait_for "http://127.0.0.1:$port/health" "desk replica $port" "${pids[-1]}" "$RUN/logs/desk-$port.log" || exit 1
 done
 
 NGINX_CONF="$RUN/nginx.conf"
 sed -e "s#@RUN@#$RUN#g" -e "s#@RASA_PORT@#$RASA_PORT#g" -e "s#@DESK_PORT@#$DESK_PORT#g" \
+    -e "s#@NGINX_RATE@#${NGINX_RATE:-10r/s}#g" -e "s#@NGINX_BURST@#${NGINX_BURST:-40}#g" \
+    -e "s#@NGINX_CONNECTIONS@#${NGINX_CONNECTIONS:-30}#g" \
     -e "s#@RASA_UPSTREAMS@#$(printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s; ' "${RASA_REPLICAS[@]}")#" \
     -e "s#@DESK_UPSTREAMS@#$(printf 'server 127.0.0.1:%s max_fails=1 fail_timeout=5s; ' "${DESK_REPLICAS[@]}")#" \
     deploy/nginx.conf.template >"$NGINX_CONF"

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import List, Mapping, Optional
+from typing import List, Mapping, Optional, Tuple
 
 
 # Only for a developer's machine; `make run` warns when it is in use.
@@ -47,6 +47,14 @@ class Config:
     gate_margin: float
     # Several desk replicas share live events through Redis when this is set.
     redis_url: Optional[str]
+    # Proxies in front of the desk whose X-Forwarded-For is believed (1 behind nginx).
+    desk_proxies: int
+    # Buyers' limits, (burst, per second): lines per socket, lines per address, new chats per address.
+    socket_rate: Tuple[float, float]
+    address_rate: Tuple[float, float]
+    chats_rate: Tuple[float, float]
+    # Logins per address (any names), (burst, per second).
+    login_rate: Tuple[float, float]
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -76,4 +84,21 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         actions_token=env.get("ACTIONS_TOKEN") or None,
         gate_margin=float(env.get("NLU_GATE_MARGIN", "0.01")),
         redis_url=env.get("REDIS_URL") or None,
+        desk_proxies=int(env.get("DESK_PROXIES", "0")),
+        socket_rate=_rate(env, "DESK_SOCKET_RATE", "20,1"),
+        address_rate=_rate(env, "DESK_ADDRESS_RATE", "60,3"),
+        chats_rate=_rate(env, "DESK_CHATS_RATE", "20,0.2"),
+        login_rate=_rate(env, "DESK_LOGIN_RATE", "20,0.2"),
     )
+
+
+def _rate(env: Mapping[str, str], name: str, default: str) -> Tuple[float, float]:
+    """A limit written "burst,per_second" (e.g. "20,1": 20 at once, then one a second)."""
+    text = env.get(name) or default
+    try:
+        burst, per_second = (float(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"{name} must be written burst,per_second (like {default}), not {text!r}") from None
+    if burst < 1 or per_second < 0:
+        raise ValueError(f"{name}: the burst must be at least 1 and the rate not negative ({text!r})")
+    return burst, per_second

@@ -178,9 +178,13 @@ class DeskProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / "desk.log"
+        # The buyers' limits are for real buyers (tests/test_desk_limits.py); every test buyer
+        # here comes from 127.0.0.1, and the hostile-input run sends hundreds of lines a socket.
         self.env = dict(os.environ, DESK_PORT=str(self.port), DESK_DB_URL=f"sqlite:///{tmp / 'desk.db'}",
                         RASA_URL=rasa, DESK_SECRET=DESK_SECRET, SHOP_NOW=SAMPLE_NOW,
-                        SHOP_DB_URL=f"sqlite:///{tmp / 'desk-shop.db'}")
+                        SHOP_DB_URL=f"sqlite:///{tmp / 'desk-shop.db'}",
+                        DESK_SOCKET_RATE="100000,100000", DESK_ADDRESS_RATE="100000,100000",
+                        DESK_CHATS_RATE="100000,100000")
         self.process = None
 
     def start(self):

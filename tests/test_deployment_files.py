@@ -92,3 +92,15 @@ def test_only_nginx_is_published_and_every_internal_peer_needs_its_token(project
     assert "ACTIONS_TOKEN" in services["action-server"]["environment"]
     endpoints = yaml.safe_load((project_root / "endpoints.production.yml").read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["token"] == "${ACTIONS_TOKEN}"
+
+
+def test_nginx_limits_each_address_and_tells_the_desks_who_it_is(project_root):
+    for name in ("nginx.compose.conf", "nginx.conf.template"):
+        text = (project_root / "deploy" / name).read_text(encoding="utf-8")
+        for directive in ("limit_req_zone $binary_remote_addr", "limit_req zone=per_address",
+                          "limit_conn connections", "proxy_set_header X-Forwarded-For $remote_addr"):
+            assert directive in text, (name, directive)
+    desk = compose(project_root)["services"]["desk"]["environment"]
+    assert desk["DESK_PROXIES"] == "1"
+    script = (project_root / "scripts" / "run_cluster.sh").read_text(encoding="utf-8")
+    assert "DESK_PROXIES=1" in script and "@NGINX_RATE@" in script

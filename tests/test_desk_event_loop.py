@@ -49,6 +49,7 @@ async def answer_during_a_burst_of_wrong_passwords(desk: DeskProcess) -> int:
 
 def test_a_buyer_is_answered_while_a_burst_of_wrong_passwords_is_checked(tmp_path):
     desk = DeskProcess(tmp_path, slow_rasa(0.0))
+    desk.env["DESK_LOGIN_RATE"] = "1000,1000"  # the loop's responsiveness under the checks, not the limit
     desk.add_user("alice", "agentpass1")
     desk.start()
     try:

@@ -157,6 +157,7 @@ async def burst(desk, attempts):
 
 def test_after_ten_wrong_passwords_even_the_right_one_waits_and_says_how_long(tmp_path):
     desk = DeskProcess(tmp_path, slow_rasa(0.0))
+    desk.env["DESK_LOGIN_RATE"] = "1000,1000"  # the limit per name, not per address (test_desk_limits)
     desk.add_user("alice", "agentpass1")
     desk.add_user("bob", "agentpass1")
     desk.start()
@@ -180,6 +181,7 @@ def test_guesses_spread_over_two_desk_replicas_share_one_limit(tmp_path):
     replicas = [DeskProcess(tmp_path, rasa), DeskProcess(tmp_path, rasa)]  # one database, like the cluster
     for desk in replicas:
         desk.env["REDIS_URL"] = REDIS_URL
+        desk.env["DESK_LOGIN_RATE"] = "1000,1000"
     replicas[0].add_user(name, "agentpass1")
     for desk in replicas:
         desk.start()

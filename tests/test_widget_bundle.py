@@ -96,3 +96,25 @@ def test_a_reconnecting_widget_comes_back_to_its_chat_with_the_chats_own_token()
                         page=SHOP_PAGE)
     assert (found["hello"]["conversation_id"], found["hello"]["resume"]) == ("conv-1", "token-of-conv-1")
     assert found["kept"] == "token-of-conv-1"
+
+
+def test_a_line_refused_as_too_fast_is_kept_and_sent_again_after_the_wait():
+    welcome = {"type": "welcome", "conversation_id": "conv-1", "account": "tb_lily", "state": "bot"}
+    found = run_in_page([("widget.js", widget_bundle(STATIC))], f"""
+        window.ShopbotWidget.open();
+        var socket = window.sockets[0];
+        socket.readyState = 1;
+        socket.onopen();
+        socket.onmessage({{data: {json.dumps(json.dumps(welcome))}}});
+        window.ShopbotWidget.send("有货吗");
+        var line = socket.sent[socket.sent.length - 1];
+        socket.onmessage({{data: JSON.stringify({{type: "error", error: "发送太频繁,请稍后再试",
+                                                  client_id: line.client_id, retry_after: 1}})}});
+        var banner = document.getElementById("shopbot-banner").textContent;
+        var before = socket.sent.length;
+        return new Promise(function (done) {{ setTimeout(done, 1200); }}).then(function () {{
+          var again = socket.sent[socket.sent.length - 1];
+          return {{banner: banner, resent: socket.sent.length - before, same: again.client_id === line.client_id,
+                   text: again.text}};
+        }});""", page=SHOP_PAGE)
+    assert found == {"banner": "发送太频繁,请稍后再试", "resent": 1, "same": True, "text": "有货吗"}

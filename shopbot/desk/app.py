@@ -35,6 +35,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None, rasa=None) 
     app = Sanic(f"shopbot_desk_{next(_app_numbers)}", configure_logging=False)
     app.config.WEBSOCKET_MAX_SIZE = 64 * 1024
     app.config.REQUEST_MAX_SIZE = 256 * 1024
+    app.config.PROXIES_COUNT = cfg.desk_proxies  # behind nginx: the buyer's address from X-Forwarded-For
     app.ctx.cfg = cfg
     app.ctx.hub = hub
     app.ctx.rasa = rasa

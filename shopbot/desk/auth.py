@@ -8,7 +8,6 @@ own: a burst of logins never holds up the buyers' answers on the event loop.
 """
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 from functools import wraps
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 from sanic import Blueprint, Request, response
 
+from shopbot.desk.off_loop import TooManyChecks
 from shopbot.desk.passwords import hash_password, unknown_user_hash, verify_password
 from shopbot.desk.store import ROLES, DeskStore
 from shopbot.desk.web import body_of, json_error
@@ -50,8 +50,8 @@ async def check_password(request: Request, username: str, password: str) -> bool
     """Whether the password is `username`'s; an unknown name is checked against a stand-in
     hash, so it takes as long to refuse as a wrong password."""
     stored = await request.app.ctx.store.password_hash(username)
-    matches = await asyncio.get_running_loop().run_in_executor(
-        request.app.ctx.password_checks, lambda: verify_password(password, stored or unknown_user_hash()))
+    matches = await request.app.ctx.password_checks.run(
+        lambda: verify_password(password, stored or unknown_user_hash()))
     return matches and stored is not None
 
 
@@ -99,6 +99,11 @@ def login_required(role: Optional[str] = None):
     return decorator
 
 
+def retry_after(refusal, seconds: float):
+    refusal.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    return refusal
+
+
 def auth_blueprint() -> Blueprint:
     bp = Blueprint("auth", url_prefix="/api")
 
@@ -109,13 +114,17 @@ def auth_blueprint() -> Blueprint:
         if not (isinstance(username, str) and isinstance(password, str)):
             return json_error("请输入用户名和密码", 400)
         ctx = request.app.ctx
+        wait = ctx.login_limits.spend(request.remote_addr or request.ip)
+        if wait > 0:
+            return retry_after(json_error("登录尝试太频繁,请稍后再试", 429), wait)
         wait = await ctx.login_throttle.admit(username)
         if wait > 0:
-            refused = json_error(f"密码错误次数太多,请{math.ceil(wait / 60)}分钟后再试", 429)
-            refused.headers["Retry-After"] = str(math.ceil(wait))
-            return refused
+            return retry_after(json_error(f"密码错误次数太多,请{math.ceil(wait / 60)}分钟后再试", 429), wait)
         try:
             right = await check_password(request, username, password)
+        except TooManyChecks:
+            await ctx.login_throttle.not_checked(username)
+            return retry_after(json_error("登录的人太多,请稍后再试", 503), 1)
         except BaseException:
             await ctx.login_throttle.not_checked(username)
             raise

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 from typing import Any, Optional
 
 from sanic import Blueprint, Request
@@ -20,6 +21,7 @@ from sanic.exceptions import WebsocketClosed
 
 from shopbot.desk import signing
 from shopbot.desk.hub import conversation_channel
+from shopbot.desk.rate_limits import TOO_FAST
 from shopbot.desk.records import Message
 from shopbot.desk.sockets import pump
 from shopbot.desk.web import scrub
@@ -82,9 +84,15 @@ def buyer_socket_blueprint() -> Blueprint:
         secret = ctx.cfg.desk_secret
         account = signing.verified_account(hello.get("account"), hello.get("ts"), hello.get("sig"),
                                            secret, ctx.cfg.signature_max_age)
+        address = request.remote_addr or request.ip
         conversation = await resumable(ctx.store, hello, account, secret)
         new_chat = conversation is None
         if new_chat:
+            wait = ctx.buyer_limits.new_chat(address)
+            if wait:
+                await send(ws, {"type": "error", "error": TOO_FAST, "retry_after": math.ceil(wait)})
+                await ws.close()
+                return
             conversation = await ctx.store.create_conversation(account)
         account = conversation.account
         # Subscribe before reading the history: a message stored meanwhile then arrives
@@ -103,6 +111,8 @@ def buyer_socket_blueprint() -> Blueprint:
             ctx.hub.unsubscribe(channel, live)
             return
 
+        socket_bucket = ctx.buyer_limits.for_socket()
+
         async def on_message(raw: str) -> None:
             try:
                 data = scrub(json.loads(raw))
@@ -110,6 +120,11 @@ def buyer_socket_blueprint() -> Blueprint:
                 await send(ws, {"type": "error", "error": "消息格式不正确"})
                 return
             if not isinstance(data, dict) or data.get("type") != "message":
+                return
+            wait = ctx.buyer_limits.line(socket_bucket, address)
+            if wait:  # not stored: the widget keeps the line and sends it again after retry_after
+                await send(ws, {"type": "error", "error": TOO_FAST, "client_id": client_id_of(data.get("client_id")),
+                                "retry_after": math.ceil(wait)})
                 return
 
             async def confirm_resend(stored: Message) -> None:

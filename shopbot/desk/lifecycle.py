@@ -20,6 +20,7 @@ from sanic import Sanic
 
 from shopbot.desk.hub import LocalHub, RedisHub
 from shopbot.desk.login_throttle import LoginThrottle
+from shopbot.desk.rate_limits import Buckets, BuyerLimits, Rate
 from shopbot.desk.off_loop import password_check_pool
 from shopbot.desk.rasa_client import RasaClient
 from shopbot.desk.service import RECOVER_EVERY, DeskService
@@ -65,6 +66,8 @@ async def start(app: Sanic, _loop) -> None:
     ctx.password_checks = password_check_pool()
     # Shared by the replicas when they share Redis: else each would allow its own MAX_FAILURES.
     ctx.login_throttle = RedisLoginThrottle(cfg.redis_url) if cfg.redis_url else LoginThrottle()
+    ctx.login_limits = Buckets(Rate(*cfg.login_rate))  # per address, whatever the names tried
+    ctx.buyer_limits = BuyerLimits(Rate(*cfg.socket_rate), Rate(*cfg.address_rate), Rate(*cfg.chats_rate))
     if ctx.rasa is None:
         ctx.rasa = RasaClient(cfg.rasa_replica_urls, token=cfg.rasa_token, channel_token=cfg.channel_token)
     ctx.quick_replies = quick_replies(responses)
@@ -98,7 +101,7 @@ async def stop(app: Sanic, _loop) -> None:
     await ctx.rasa.close()
     await ctx.store.close()
     await ctx.hub.stop()
-    ctx.password_checks.shutdown(wait=False)
+    ctx.password_checks.shutdown()
     await ctx.login_throttle.close()
 
 

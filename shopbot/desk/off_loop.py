@@ -21,5 +21,33 @@ async def in_thread(call: Callable[..., T], *args: Any, executor: Optional[Execu
     return await asyncio.get_running_loop().run_in_executor(executor, partial(call, *args, **kwargs))
 
 
-def password_check_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=PASSWORD_CHECK_THREADS, thread_name_prefix="desk-password")
+MAX_QUEUED_CHECKS = 32  # about 0.8 s of scrypt on two threads; more answer "busy" at once
+
+
+class TooManyChecks(Exception):
+    """The password checks' queue is full: answer "busy, try again" rather than queue more."""
+
+
+class PasswordChecks:
+    """The password-check threads, with a bounded queue: random names sent in a loop
+    cannot keep both cores hashing while the buyers wait."""
+
+    def __init__(self, threads: int = PASSWORD_CHECK_THREADS, max_queued: int = MAX_QUEUED_CHECKS):
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="desk-password")
+        self.max_queued, self.queued = max_queued, 0
+
+    async def run(self, call: Callable[[], T]) -> T:
+        if self.queued >= self.max_queued:
+            raise TooManyChecks()
+        self.queued += 1
+        try:
+            return await in_thread(call, executor=self.pool)
+        finally:
+            self.queued -= 1
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False)
+
+
+def password_check_pool() -> PasswordChecks:
+    return PasswordChecks()

@@ -120,14 +120,26 @@ function handle(data) {
       break;
     case "error":
       if (typeof data.error === "string" && data.error) {
-        banner.textContent = "出错了:" + data.error;
+        banner.textContent = data.retry_after ? data.error : "出错了:" + data.error;
         banner.hidden = false;
         setTimeout(function () { updateBanner(); }, 4000);
+      }
+      // 发得太快被拒的那句没有存下:留在待发队列里,等一会儿再发
+      if (typeof data.client_id === "string" && typeof data.retry_after === "number") {
+        resendLater(data.client_id, data.retry_after);
       }
       break;
     default:
       break;
   }
+}
+
+function resendLater(clientId, seconds) {
+  setTimeout(function () {
+    outbox.forEach(function (item) {
+      if (item.client_id === clientId) send({ type: "message", text: item.text, client_id: item.client_id, resend: true });
+    });
+  }, Math.min(Math.max(seconds, 1), 60) * 1000);
 }
 
 // -- 发送 ---------------------------------------------------------------------------
