@@ -1,10 +1,13 @@
 """Two desk replicas share live events and agent presence through Redis."""
 import asyncio
+import time
 import uuid
 
 import pytest
 
-from shopbot.desk.hub import RedisHub
+from shopbot.desk.hub import REDIS_TIMEOUT, RedisHub
+from tests.desk_support import bot_answer, running_desk, signed_hello, widget
+from tests.test_desk_http import ask_for_a_person
 
 pytestmark = pytest.mark.local_services
 
@@ -184,3 +187,61 @@ def test_when_redis_cannot_tell_every_desk_counts_as_running():
             await hub.stop()
 
     assert asyncio.run(scenario()) == {"desk-1", "desk-2"}
+
+
+async def hung_redis():
+    """A server that takes connections and never answers them: Redis hung."""
+    held = []
+
+    async def hold(reader, writer):
+        held.append(writer)
+        await asyncio.sleep(3600)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    return server, f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+
+
+def test_with_redis_away_or_hung_a_publish_reaches_this_desks_sockets_within_the_timeout():
+    async def scenario():
+        server, hung = await hung_redis()
+        timings = []
+        try:
+            for url in ("redis://127.0.0.1:1/0", hung):
+                hub = RedisHub(url, "desk-1")
+                try:
+                    queue = hub.subscribe("conversation:c1")
+                    started = time.monotonic()
+                    await hub.publish_many([("conversation:c1", {"type": "message", "n": 1})])
+                    timings.append(time.monotonic() - started)
+                    assert queue.get_nowait() == {"type": "message", "n": 1}
+                finally:
+                    await hub.stop()
+        finally:
+            server.close()
+        return timings
+
+    assert all(elapsed < REDIS_TIMEOUT + 1 for elapsed in asyncio.run(scenario()))
+
+
+async def test_with_redis_hung_the_buyer_is_answered_and_claim_reply_close_are_no_500(tmp_path):
+    server, hung = await hung_redis()
+    try:
+        async with running_desk(tmp_path, hub=RedisHub(hung, "desk-1")) as desk:
+            await desk.add_user("alice")
+            async with widget(desk, signed_hello("tb_lily")) as lily:
+                await lily.say("有货吗", "c0")
+                await lily.until(bot_answer, timeout=15)  # the first publish waits REDIS_TIMEOUT
+                chat = await ask_for_a_person(lily)
+            alice = await desk.session("alice")
+            try:
+                async with alice.post(f"{desk.url}/api/conversations/{chat}/claim") as answer:
+                    assert answer.status == 200
+                async with alice.post(f"{desk.url}/api/conversations/{chat}/messages", json={"text": "亲,在的"}) as answer:
+                    assert answer.status == 200
+                async with alice.post(f"{desk.url}/api/conversations/{chat}/close") as answer:
+                    assert answer.status == 200
+                assert (await desk.store.conversation(chat)).state == "closed"
+            finally:
+                await alice.close()
+    finally:
+        server.close()

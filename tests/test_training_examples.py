@@ -90,3 +90,22 @@ def test_a_csv_import_reports_what_was_added_refused_and_why(project_root, tmp_p
     broken = subprocess.run([CLI, "nlu", "import", tmp_path / "missing.csv"], cwd=project,
                             capture_output=True, text=True)
     assert broken.returncode == 2 and "cannot read" in broken.stderr
+
+
+def test_two_trainers_labelling_at_once_both_keep_their_example(project_root, tmp_path, monkeypatch):
+    """Each labelling rewrites a whole file after seconds of validation: side by side, the
+    second would write back a file without the first's example. They take turns instead."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shopbot.training import examples
+
+    project = copy_project(tmp_path / "project")
+    # Rasa's validation is the slow window in which the two would overlap.
+    monkeypatch.setattr(examples, "validate_with_rasa", lambda *args: time.sleep(0.5))
+    labels = [("ask_invoice", "能不能开个电子发票给我"), ("ask_invoice", "发票抬头写公司的可以吗")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda label: examples.add_validated(project, [label]), labels))
+    assert [results[0].status for results, _ in outcomes] == ["added", "added"]
+    kept = {text for _, text in existing_examples(project / "data" / "nlu").values()}
+    assert all(text in kept for _, text in labels), "one trainer's example was lost"

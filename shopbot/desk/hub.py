@@ -17,6 +17,8 @@ from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 logger = logging.getLogger(__name__)
 
 AGENTS = "agents"
+REDIS_TIMEOUT = 2.0  # seconds a Redis command may take before the desk goes on without it
+REDIS_RETRY_AFTER = 5  # seconds a desk publishes to its own sockets only, after Redis failed
 
 
 def conversation_channel(conversation_id: str) -> str:
@@ -115,12 +117,16 @@ class RedisHub:
     def __init__(self, url: str, replica: str):
         import redis.asyncio as redis_asyncio
 
-        self.redis = redis_asyncio.from_url(url)
+        # Commands wait REDIS_TIMEOUT at most: a hung Redis must not hold up a buyer's answer.
+        self.redis = redis_asyncio.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
+        # The listener waits for events as long as there are none: no read timeout there.
+        self.redis_listener = redis_asyncio.from_url(url, socket_connect_timeout=REDIS_TIMEOUT)
         self.replica = replica
         self.local = LocalHub()
         self._local_agents: Dict[str, int] = {}
         self._online_count = 0
         self._tasks: list = []
+        self._redis_away_until = 0.0
 
     async def start(self) -> None:
         self._tasks = [asyncio.ensure_future(self._listen()), asyncio.ensure_future(self._presence_loop()),
@@ -130,6 +136,7 @@ class RedisHub:
         for task in self._tasks:
             task.cancel()
         await self.redis.close()
+        await self.redis_listener.close()
 
     def subscribe(self, channel: str) -> asyncio.Queue:
         return self.local.subscribe(channel)
@@ -153,13 +160,21 @@ class RedisHub:
         if not events:
             return
         await self.local.publish_many(events)
-        await self.redis.publish(self.PREFIX + self.EVENTS, _batch(self.replica, events))
+        if time.monotonic() < self._redis_away_until:
+            return  # it failed a moment ago: not another wait of REDIS_TIMEOUT per event meanwhile
+        try:
+            await self.redis.publish(self.PREFIX + self.EVENTS, _batch(self.replica, events))
+        except Exception as error:  # noqa: BLE001 - Redis away or hung: what was done stays done
+            # The change is stored; sockets on other replicas get it when they next resync.
+            self._redis_away_until = time.monotonic() + REDIS_RETRY_AFTER
+            logger.warning("could not pass events to the other desks through Redis (trying again in %d s): %r",
+                           REDIS_RETRY_AFTER, error)
 
     async def _listen(self) -> None:
         mine = self.replica.encode() + b"\n"
         while True:
             try:
-                pubsub = self.redis.pubsub()
+                pubsub = self.redis_listener.pubsub()
                 await pubsub.subscribe(self.PREFIX + self.EVENTS)
                 async for message in pubsub.listen():
                     if message.get("type") != "message" or message["data"].startswith(mine):

@@ -9,9 +9,10 @@ already an example of another intent.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
@@ -149,19 +150,42 @@ def validate_with_rasa(project_dir: Path, nlu_dir: Path) -> Optional[str]:
     return None
 
 
+LOCK_FILE = ".labels.lock"  # in data/nlu, which desk replicas share (Rasa reads only .yml there)
+
+
+@contextmanager
+def labelling(nlu_dir: Path) -> Iterator[None]:
+    """One labelling at a time over data/nlu, across threads and processes (desk replicas):
+    each rewrites a whole file, so two at once would lose one's example."""
+    import fcntl
+
+    with open(Path(nlu_dir) / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def add_validated(project_dir: Path, items: Iterable[Tuple[str, str]]) -> Tuple[List[AddResult], Optional[str]]:
     """Add examples only if the training data still validates with them; nothing is saved otherwise."""
+    data_dir = Path(project_dir) / "data"
+    with labelling(data_dir / "nlu"):
+        return _add_validated(data_dir, Path(project_dir), list(items))
+
+
+def _add_validated(data_dir: Path, project_dir: Path, items: List[Tuple[str, str]]
+                   ) -> Tuple[List[AddResult], Optional[str]]:
     import shutil
     import tempfile
 
-    data_dir = Path(project_dir) / "data"
     with tempfile.TemporaryDirectory() as tmp:
         trial = Path(tmp) / "data"
         shutil.copytree(data_dir, trial)
-        results = add_examples(trial / "nlu", list(items))
+        results = add_examples(trial / "nlu", items)
         if not any(r.status == "added" for r in results):
             return results, None
-        error = validate_with_rasa(Path(project_dir), trial / "nlu")
+        error = validate_with_rasa(project_dir, trial / "nlu")
         if error:
             return [AddResult("invalid", r.intent, r.text, "rasa data validate 未通过") if r.status == "added"
                     else r for r in results], error
