@@ -90,7 +90,7 @@ def trainer_blueprint() -> Blueprint:
     @bp.get("/jobs/<job_id>")
     @login_required("trainer")
     async def job_status(request: Request, job_id: str):
-        job = request.app.ctx.retrain_jobs.jobs.get(job_id)
+        job = request.app.ctx.retrain_jobs.get(job_id)
         if job is None:
             return response.json({"error": "没有这个训练任务"}, status=404)
         return response.json(job.as_dict())
@@ -98,7 +98,7 @@ def trainer_blueprint() -> Blueprint:
     @bp.get("/jobs/<job_id>/confusion.png")
     @login_required("trainer")
     async def job_confusion(request: Request, job_id: str):
-        job = request.app.ctx.retrain_jobs.jobs.get(job_id)
+        job = request.app.ctx.retrain_jobs.get(job_id)
         name = (job.report or {}).get("confusion_matrix") if job else None
         if not name:
             return response.json({"error": "这个训练任务没有混淆矩阵"}, status=404)
