@@ -428,3 +428,21 @@ async def test_two_desks_sweeping_together_answer_an_abandoned_message_once(desk
     answered = await asyncio.gather(desk.service.recover_unanswered(now=later), other_desk.recover_unanswered(now=later))
     assert sorted(answered) == [0, 1]
     assert len(desk.rasa.sent) == 1
+
+
+class HubWithRedisAway(LocalHub):
+    """A desk's hub while Redis is away: its own sockets work, agreeing with other desks does not."""
+
+    async def claim_once(self, key, seconds):
+        raise ConnectionError("Redis is away")
+
+
+async def test_with_redis_away_two_desks_sweeping_together_still_answer_an_abandoned_message_once(desk):
+    sweepers = [DeskService(desk.store, desk.rasa, HubWithRedisAway(replica=name), Triggers.from_settings({}),
+                            [REPHRASE], agents_online=lambda: 1, agent_hours="") for name in ("desk-a", "desk-b")]
+    chat = await desk.chat()
+    later = (await line_of_desk(desk, chat)).created_at + service_module.ABANDONED_AFTER + 1
+
+    answered = await asyncio.gather(*(sweeper.recover_unanswered(now=later) for sweeper in sweepers))
+    assert sorted(answered) == [0, 1]
+    assert len(desk.rasa.sent) == 1

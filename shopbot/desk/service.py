@@ -169,7 +169,7 @@ class DeskService:
         found = await self._abandoned(found, until)
         answered = 0
         for message, conversation in found:
-            if not await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN):
+            if not await self._take(message):
                 continue  # another desk took it
             logger.warning("answering message %s of %s: its desk stopped before the bot answered",
                            message.id, conversation.id)
@@ -180,6 +180,15 @@ class DeskService:
             await self._answer(conversation, message.text, replies, typing_shown)
             answered += 1
         return answered
+
+    async def _take(self, message: Message) -> bool:
+        """Whether this desk is the one to answer an abandoned line: the desks agree through
+        Redis, or, with Redis away, through one conditional update of the line's desk."""
+        try:
+            return await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN)
+        except Exception as error:  # noqa: BLE001 - Redis away or hung: the database decides
+            logger.warning("the desks cannot agree through Redis (%r): the database decides", error)
+            return await self.store.take_over_line(message.id, message.desk, self.hub.replica)
 
     async def _abandoned(self, found: List[Tuple[Message, Conversation]], until: float
                          ) -> List[Tuple[Message, Conversation]]:

@@ -283,6 +283,15 @@ class DeskStore:
         return [(_message(row), Conversation(row.conversation_id, row.account, states.BOT, None, None, {}, None,
                                              row.created_at, None)) for row in rows]
 
+    @outlasts_db_restarts
+    async def take_over_line(self, message_id: int, from_desk: Optional[str], to_desk: str) -> bool:
+        """Name `to_desk` as the desk answering a buyer's line, if `from_desk` still is: one
+        conditional update, so of several desks sweeping at once exactly one gets it."""
+        held = messages.c.desk.is_(None) if from_desk is None else messages.c.desk == from_desk
+        taken = await self._write(messages.update().where((messages.c.id == message_id) & held)
+                                  .values(desk=to_desk))
+        return taken.rowcount == 1
+
     # -- agents and their sessions ---------------------------------------------------------
     async def save_user(self, username: str, password_hash: str, role: str, nickname: Optional[str] = None) -> None:
         """Create the user, or give an existing one this password and role (and nickname, if
