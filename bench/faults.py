@@ -90,7 +90,7 @@ def run_drills(cluster, args) -> int:
     """Each fault of issue 6 under load, at full size; exit 1 if a message was lost."""
     import signal
 
-    from harness.cluster import ensure_postgres_running, restart_postgres
+    from harness.cluster import ensure_postgres_running, ensure_redis_running, restart_postgres, restart_redis
     from harness.fault_drill import drill, stranded_line
 
     agent = tuple(args.agent.split(":", 1))
@@ -105,6 +105,7 @@ def run_drills(cluster, args) -> int:
         ("desk replica restarted", lambda: cluster.kill(desk, signal.SIGTERM), desk, 60.0),
         ("action server killed", lambda: cluster.kill("actions", signal.SIGKILL), "actions", 60.0),
         ("PostgreSQL restarted", restart_postgres, None, 60.0),
+        ("Redis restarted", restart_redis, None, 60.0),
     ]
     print(f"\nfault drills: {args.drill_buyers} buyers x {args.drill_turns} messages each, fault after 5 s")
     failed = False
@@ -116,6 +117,7 @@ def run_drills(cluster, args) -> int:
                                        answer_timeout=answer_timeout))
         finally:
             ensure_postgres_running()
+            ensure_redis_running()
         print("  " + report.line(name))
         failed |= bool(report.lost or report.duplicated or report.unanswered or report.unanswered_stored)
         if process:

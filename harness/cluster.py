@@ -179,3 +179,34 @@ def ensure_postgres_running() -> None:
     """After a drill, PostgreSQL is up again whatever happened (CI runs on this machine)."""
     if pg_ctlcluster("status").returncode != 0:
         pg_ctlcluster("start")
+
+
+# This machine's Redis keeps nothing on disk; it is started again as it was.
+REDIS_START = ["redis-server", "/etc/redis/redis.conf", "--save", "", "--appendonly", "no"]
+
+
+def redis_answers() -> bool:
+    done = subprocess.run(["redis-cli", "ping"], capture_output=True, text=True, timeout=10)
+    return done.stdout.strip() == "PONG"
+
+
+def restart_redis() -> float:
+    """Stop this machine's Redis and start it again; seconds it took."""
+    began = time.monotonic()
+    subprocess.run(["redis-cli", "shutdown", "nosave"], capture_output=True, timeout=30)
+    while redis_answers():
+        time.sleep(0.1)
+    ensure_redis_running()
+    return time.monotonic() - began
+
+
+def ensure_redis_running(timeout: float = 30.0) -> None:
+    """After a drill, Redis is up again whatever happened (CI runs on this machine)."""
+    if redis_answers():
+        return
+    started = subprocess.run(REDIS_START, capture_output=True, text=True, timeout=30)
+    deadline = time.monotonic() + timeout
+    while not redis_answers():
+        if time.monotonic() > deadline:
+            raise ClusterError(f"Redis did not start again: {started.stderr.strip() or started.stdout.strip()}")
+        time.sleep(0.1)

@@ -13,7 +13,7 @@ import signal
 import pytest
 import requests
 
-from harness.cluster import Cluster, ensure_postgres_running, restart_postgres
+from harness.cluster import Cluster, ensure_postgres_running, ensure_redis_running, restart_postgres, restart_redis
 from shopbot.desk.service import ABANDONED_AFTER, ORPHANED_AFTER
 from harness.fault_drill import drill, stranded_line
 from harness.hostile import generate
@@ -104,6 +104,21 @@ def test_restarting_postgresql_under_load_loses_nothing_and_nothing_crashes(clus
     assert report.fault_seconds > 0
     assert cluster.restarts() == before, "a process died when PostgreSQL restarted"
     after = run_drill(cluster, None, buyers=2, turns=2)  # and afterwards all is normal
+    assert_nothing_lost(after)
+    assert after.answered_by_bot == after.messages, after
+
+
+def test_restarting_redis_under_load_loses_nothing_and_nothing_crashes(cluster):
+    """Redis carries Rasa's conversation locks and the desks' live events between replicas."""
+    before = list(cluster.restarts())
+    try:
+        report = run_drill(cluster, restart_redis, fault_at=3.0)
+    finally:
+        ensure_redis_running()
+    print(report.line("Redis restarted"))
+    assert_nothing_lost(report)
+    assert cluster.restarts() == before, "a process died when Redis restarted"
+    after = run_drill(cluster, None, buyers=2, turns=2)
     assert_nothing_lost(after)
     assert after.answered_by_bot == after.messages, after
 
