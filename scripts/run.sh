@@ -82,7 +82,8 @@ if [ "${1:-}" = "--shell" ]; then
 fi
 
 echo "Starting Rasa on port $RASA_PORT (loading the model takes a few seconds)..."
-"${RASA[@]}" run --enable-api --auth-token "$RASA_TOKEN" --interface 127.0.0.1 --model "$MODEL" \
+# The API's token is RASA_TOKEN, which shopbot.rasa_ext passes on (not on the command line, which anyone sees).
+"${RASA[@]}" run --enable-api --interface 127.0.0.1 --model "$MODEL" \
   --endpoints endpoints.yml --credentials credentials.yml --port "$RASA_PORT" >"$LOGS/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$RASA_PORT/version" "Rasa server" "${pids[-1]}" "$LOGS/rasa.log" || exit 1

@@ -118,7 +118,7 @@ wait_for() {  # url, name, pid, log
 supervise actions "$RUN/logs/actions.log" "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT"
 wait_for "http://127.0.0.1:$ACTIONS_PORT/health" "action server" "${pids[-1]}" "$RUN/logs/actions.log" || exit 1
 for port in "${RASA_REPLICAS[@]}"; do
-  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "${RASA[@]}" run --enable-api --auth-token "$RASA_TOKEN" \
+  supervise "rasa-$port" "$RUN/logs/rasa-$port.log" "${RASA[@]}" run --enable-api \
     --interface 127.0.0.1 --model models --endpoints endpoints.production.yml --credentials credentials.yml \
     --port "$port"
 done

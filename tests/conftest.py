@@ -54,8 +54,8 @@ def pytest_configure(config):
 
 
 def rasa_command(model, port: int) -> list:
-    """`rasa run` as `make run` starts it: the API behind its token, on 127.0.0.1 only."""
-    return [*RASA, "run", "--enable-api", "--auth-token", os.environ["RASA_TOKEN"], "--interface", "127.0.0.1",
+    """`rasa run` as `make run` starts it: the API behind RASA_TOKEN, on 127.0.0.1 only."""
+    return [*RASA, "run", "--enable-api", "--interface", "127.0.0.1",
             "--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
             "--port", str(port)]
 

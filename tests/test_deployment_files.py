@@ -87,8 +87,8 @@ def test_only_nginx_is_published_and_every_internal_peer_needs_its_token(project
     services = compose(project_root)["services"]
     assert [name for name, service in services.items() if service.get("ports")] == ["nginx"]
     for name, service in rasa_services(project_root).items():
-        assert "--auth-token ${RASA_TOKEN:?" in service["command"], name
-        assert {"ACTIONS_TOKEN", "CHANNEL_TOKEN"} <= set(service["environment"]), name
+        assert {"RASA_TOKEN", "ACTIONS_TOKEN", "CHANNEL_TOKEN"} <= set(service["environment"]), name
+        assert "--enable-api" in service["command"] and "shopbot.rasa_ext" in service["command"], name
     assert "ACTIONS_TOKEN" in services["action-server"]["environment"]
     endpoints = yaml.safe_load((project_root / "endpoints.production.yml").read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["token"] == "${ACTIONS_TOKEN}"

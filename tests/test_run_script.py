@@ -109,3 +109,14 @@ def test_the_demo_storefront_signs_under_make_run(make_run):
     ports, _ = make_run
     page = requests.get(f"http://127.0.0.1:{ports['DESK_PORT']}/?account=tb_wang88", timeout=10).text
     assert "tb_wang88" in page and "sig" in page
+
+
+def test_no_token_is_in_the_process_list(make_run):
+    """Any local user reads every process's command line."""
+    tokens = [os.environ[name] for name in ("RASA_TOKEN", "CHANNEL_TOKEN", "ACTIONS_TOKEN")]
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            line = cmdline.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue
+        assert not [token for token in tokens if token in line], line.replace("\0", " ")[:200]

@@ -5,12 +5,23 @@ Our Rasa servers (`run ...`), the action server (`run actions ...`), `shell` and
 it refuses a Rasa (and for the action server a rasa-sdk) other than the one the extensions were
 written for, with a message and status 2, before anything is patched or started; then it applies
 them (the action server has only its plugin, which rasa-sdk loads) and hands the same arguments to
-Rasa's own command line.
+Rasa's own command line, with RASA_TOKEN as the API's --auth-token (`with_api_token`).
 """
 from __future__ import annotations
 
 import sys
 from typing import List, Optional
+
+
+def with_api_token(args: List[str]) -> List[str]:
+    """`rasa run --enable-api` with RASA_TOKEN from the environment as its --auth-token: given
+    here, not on the command line, the token is not in the process list for any local user."""
+    from shopbot import config
+
+    token = config.load().rasa_token
+    if args[:1] == ["run"] and "--enable-api" in args and "--auth-token" not in args and token:
+        return [*args, "--auth-token", token]
+    return args
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -29,6 +40,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     warning_filters.keep_in_force()  # before the imports whose warnings it hides
     if not action_server:
         rasa_ext.apply()
+        args = with_api_token(args)
 
     from rasa.__main__ import main as rasa_main
 
