@@ -446,3 +446,15 @@ async def test_with_redis_away_two_desks_sweeping_together_still_answer_an_aband
     answered = await asyncio.gather(*(sweeper.recover_unanswered(now=later) for sweeper in sweepers))
     assert sorted(answered) == [0, 1]
     assert len(desk.rasa.sent) == 1
+
+
+async def test_with_redis_away_a_line_another_sweep_took_is_left_to_it(desk):
+    """Read after the other sweep took it, but before that sweep stored its answer."""
+    sweeper = DeskService(desk.store, desk.rasa, HubWithRedisAway(replica="desk-b"), Triggers.from_settings({}),
+                          [REPHRASE], agents_online=lambda: 1, agent_hours="")
+    chat = await desk.chat()
+    line = await line_of_desk(desk, chat)
+    assert await desk.store.take_over_line(line.id, line.desk, service_module.SWEPT_BY + "desk-a")
+    later = line.created_at + service_module.ABANDONED_AFTER + 1
+    assert await sweeper.recover_unanswered(now=later) == 0
+    assert desk.rasa.sent == []

@@ -46,6 +46,7 @@ RECOVER_WITHIN = 10 * 60.0  # older than this, a late bot answer would only conf
 RECOVER_EVERY = 15.0
 # Each sweep reads again what the last few read: a sweep that failed, a desk's clock a little behind.
 SWEEP_OVERLAP = 3 * RECOVER_EVERY
+SWEPT_BY = "sweep:"  # a line's desk, once a sweep took it without Redis: no other sweep takes it again
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
 
@@ -188,7 +189,9 @@ class DeskService:
             return await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN)
         except Exception as error:  # noqa: BLE001 - Redis away or hung: the database decides
             logger.warning("the desks cannot agree through Redis (%r): the database decides", error)
-            return await self.store.take_over_line(message.id, message.desk, self.hub.replica)
+            if message.desk and message.desk.startswith(SWEPT_BY):
+                return False  # another desk's sweep took it and may be answering it now
+            return await self.store.take_over_line(message.id, message.desk, SWEPT_BY + self.hub.replica)
 
     async def _abandoned(self, found: List[Tuple[Message, Conversation]], until: float
                          ) -> List[Tuple[Message, Conversation]]:
