@@ -25,13 +25,8 @@ except OSError:
 PY
 }
 
-for name in RASA_TOKEN CHANNEL_TOKEN ACTIONS_TOKEN; do
-  if [ -z "${!name:-}" ]; then
-    echo "error: $name is not set. Start the assistant with make run (it makes var/tokens.env)," >&2
-    echo "       or export RASA_TOKEN, CHANNEL_TOKEN and ACTIONS_TOKEN yourself." >&2
-    exit 1
-  fi
-done
+. scripts/require_tokens.sh
+require_tokens "make run"
 # The demo storefront plays the shop's server and signs any ?account= (never in production).
 export DESK_DEMO=1
 

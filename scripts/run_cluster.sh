@@ -16,13 +16,8 @@ mkdir -p "$RUN/logs" "$RUN/pids"
 RUN=$(cd "$RUN" && pwd)
 rm -f "$RUN/stopping"
 
-for name in RASA_TOKEN CHANNEL_TOKEN ACTIONS_TOKEN; do
-  if [ -z "${!name:-}" ]; then
-    echo "error: $name is not set. Start the cluster with make run-cluster (it makes var/tokens.env)," >&2
-    echo "       or export RASA_TOKEN, CHANNEL_TOKEN and ACTIONS_TOKEN yourself." >&2
-    exit 1
-  fi
-done
+. scripts/require_tokens.sh
+require_tokens "make run-cluster"
 # Every process but nginx listens on 127.0.0.1 only (rasa-sdk reads the address from SANIC_HOST).
 export SANIC_HOST=127.0.0.1
 

@@ -13,6 +13,14 @@ SHOP_PAGE = {"currentScript": {"src": "https://desk.example/widget.js",
                                "attributes": {"data-buyer": '{"account": "tb_lily", "ts": 1, "sig": "s"}'}}}
 
 
+def welcomed(welcome: dict) -> str:
+    """Page script: open the widget, open its socket (`socket`) and deliver the desk's `welcome`."""
+    return f"""window.ShopbotWidget.open();
+        var socket = window.sockets[0];
+        socket.readyState = 1;
+        socket.onopen();
+        socket.onmessage({{data: {json.dumps(json.dumps(welcome, ensure_ascii=False))}}});"""
+
 def test_the_widget_is_one_script_holding_the_shared_renderer_and_its_own_code(tmp_path):
     bundle = widget_bundle(STATIC)
     for name in WIDGET_PARTS:
@@ -38,11 +46,7 @@ def test_the_widget_says_hello_and_shows_a_batch_frame_from_the_desk():
     welcome = {"type": "welcome", "conversation_id": "conv-1", "account": "tb_lily", "state": "bot",
                "shop_name": "鲜果时光"}
     found = run_in_page([("widget.js", widget_bundle(STATIC))], f"""
-        window.ShopbotWidget.open();
-        var socket = window.sockets[0];
-        socket.readyState = 1;
-        socket.onopen();
-        socket.onmessage({{data: {json.dumps(json.dumps(welcome, ensure_ascii=False))}}});
+        {welcomed(welcome)}
         socket.onmessage({{data: {json.dumps(json.dumps(frame, ensure_ascii=False))}}});
         var list = document.getElementById("shopbot-messages");
         list.querySelector(".sb-chip").click();
@@ -80,13 +84,9 @@ def test_a_reconnecting_widget_comes_back_to_its_chat_with_the_chats_own_token()
     welcome = {"type": "welcome", "conversation_id": "conv-1", "account": "tb_lily", "state": "bot",
                "resume": "token-of-conv-1"}
     found = run_in_page([("widget.js", widget_bundle(STATIC))], f"""
-        window.ShopbotWidget.open();
-        var first = window.sockets[0];
-        first.readyState = 1;
-        first.onopen();
-        first.onmessage({{data: {json.dumps(json.dumps(welcome))}}});
-        first.readyState = 3;
-        first.onclose();
+        {welcomed(welcome)}
+        socket.readyState = 3;
+        socket.onclose();
         return new Promise(function (done) {{ setTimeout(done, 1200); }}).then(function () {{
           var second = window.sockets[1];
           second.readyState = 1;
@@ -101,11 +101,7 @@ def test_a_reconnecting_widget_comes_back_to_its_chat_with_the_chats_own_token()
 def test_a_line_refused_as_too_fast_is_kept_and_sent_again_after_the_wait():
     welcome = {"type": "welcome", "conversation_id": "conv-1", "account": "tb_lily", "state": "bot"}
     found = run_in_page([("widget.js", widget_bundle(STATIC))], f"""
-        window.ShopbotWidget.open();
-        var socket = window.sockets[0];
-        socket.readyState = 1;
-        socket.onopen();
-        socket.onmessage({{data: {json.dumps(json.dumps(welcome))}}});
+        {welcomed(welcome)}
         window.ShopbotWidget.send("有货吗");
         var line = socket.sent[socket.sent.length - 1];
         socket.onmessage({{data: JSON.stringify({{type: "error", error: "发送太频繁,请稍后再试",

@@ -19,7 +19,7 @@ from sanic import Blueprint, Request, response
 from shopbot.desk.off_loop import TooManyChecks
 from shopbot.desk.passwords import hash_password, unknown_user_hash, verify_password
 from shopbot.desk.store import ROLES, DeskStore
-from shopbot.desk.web import body_of, json_error
+from shopbot.desk.web import body_of, client_address, json_error
 
 SESSION_COOKIE = "desk_session"
 MIN_PASSWORD_LENGTH = 8
@@ -114,7 +114,7 @@ def auth_blueprint() -> Blueprint:
         if not (isinstance(username, str) and isinstance(password, str)):
             return json_error("请输入用户名和密码", 400)
         ctx = request.app.ctx
-        wait = ctx.login_limits.spend(request.remote_addr or request.ip)
+        wait = ctx.login_limits.spend(client_address(request))
         if wait > 0:
             return retry_after(json_error("登录尝试太频繁,请稍后再试", 429), wait)
         wait = await ctx.login_throttle.admit(username)

@@ -24,7 +24,7 @@ from shopbot.desk.hub import conversation_channel
 from shopbot.desk.rate_limits import TOO_FAST
 from shopbot.desk.records import Message
 from shopbot.desk.sockets import pump
-from shopbot.desk.web import scrub
+from shopbot.desk.web import client_address, scrub
 
 logger = logging.getLogger(__name__)
 HELLO_SECONDS = 30  # a socket that says nothing valid for this long is closed
@@ -84,7 +84,7 @@ def buyer_socket_blueprint() -> Blueprint:
         secret = ctx.cfg.desk_secret
         account = signing.verified_account(hello.get("account"), hello.get("ts"), hello.get("sig"),
                                            secret, ctx.cfg.signature_max_age)
-        address = request.remote_addr or request.ip
+        address = client_address(request)
         conversation = await resumable(ctx.store, hello, account, secret)
         new_chat = conversation is None
         if new_chat:

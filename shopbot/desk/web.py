@@ -29,3 +29,9 @@ def body_of(request: Request) -> Dict[str, Any]:
     except Exception:  # Sanic raises on malformed JSON
         return {}
     return scrub(data) if isinstance(data, dict) else {}
+
+
+def client_address(request) -> str:
+    """The buyer's or agent's address, for the limits: the peer's, or behind nginx
+    (DESK_PROXIES) the one it forwards."""
+    return request.remote_addr or request.ip
