@@ -96,8 +96,8 @@ def run_drills(cluster, args) -> int:
     agent = tuple(args.agent.split(":", 1))
     rasa, desk = f"rasa-{cluster.rasa_replicas[0]}", f"desk-{cluster.desk_replicas[0]}"
     # A desk killed outright strands the messages it was asking Rasa about; another desk's
-    # sweep answers them once the killed desk is known to be gone (ORPHANED_AFTER, 25 s, or
-    # more), or after ABANDONED_AFTER (60 s) if Redis cannot tell: its buyers are given longer.
+    # sweep answers them once the killed desk is known to be gone (its heartbeat, ALIVE_TTL,
+    # 2 s), or after ABANDONED_AFTER (60 s) if Redis cannot tell: its buyers are given longer.
     faults = [
         ("no fault", None, None, 60.0),
         ("rasa replica killed", lambda: cluster.kill(rasa, signal.SIGKILL), rasa, 60.0),

@@ -83,7 +83,8 @@ async def sweeps(args: argparse.Namespace) -> None:
     now = time.time()
     rows = await fill(store, args.rate, now)
     # As DeskService.recover_unanswered reads: up to ORPHANED_AFTER ago (lines of desks that died),
-    # from RECOVER_WITHIN ago the first time, later from SWEEP_OVERLAP before the last sweep's ABANDONED_AFTER.
+    # from RECOVER_WITHIN ago the first time (and each time a desk is seen gone), later from
+    # SWEEP_OVERLAP before the last sweep's ABANDONED_AFTER.
     newest = now - service.ORPHANED_AFTER
     first_window = (now - service.RECOVER_WITHIN, newest)
     later_window = (now - service.RECOVER_EVERY - service.ABANDONED_AFTER - service.SWEEP_OVERLAP, newest)

@@ -81,7 +81,8 @@ def test_restarting_a_desk_replica_reconnects_its_buyers_and_keeps_transcripts_w
 def test_a_line_left_by_a_killed_desk_is_answered_well_before_the_minute(cluster):
     """The desk stored and confirmed the line, asked Rasa, and was killed before the answer came.
 
-    Before desks said they were alive, the sweep waited a minute for any such line.
+    Another desk sees it gone within ALIVE_TTL (2 s) and answers the line: within 5 s of
+    the buyer sending it, as the issue asks (it was a minute, then 32 s).
     """
     victim = f"desk-{cluster.desk_replicas[0]}"
     old_pid = cluster.pid(victim)
@@ -90,7 +91,7 @@ def test_a_line_left_by_a_killed_desk_is_answered_well_before_the_minute(cluster
     print(f"answered {line.seconds:.1f} s after the line")
     assert line.confirmed and line.reconnects == 1, line
     assert line.answer_sender == "bot", line
-    assert ORPHANED_AFTER <= line.seconds < ABANDONED_AFTER, line
+    assert ORPHANED_AFTER <= line.seconds < 5.0, line
 
 
 def restart_drill(cluster, restart, ensure_running, name):

@@ -78,23 +78,6 @@ def test_an_agent_online_on_one_replica_counts_on_every_replica():
     asyncio.run(scenario())
 
 
-def test_only_one_replica_wins_a_claim_until_it_expires():
-    """Two desks sweeping at once must not both answer an abandoned message."""
-    async def scenario():
-        first, second = await _two_replicas()
-        try:
-            won = await asyncio.gather(first.claim_once("recover:7", 1), second.claim_once("recover:7", 1))
-            assert sorted(won) == [False, True]
-            assert await first.claim_once("recover:8", 1)  # another message: its own claim
-            await asyncio.sleep(1.2)
-            assert await second.claim_once("recover:7", 1)  # expired: a later sweep may try again
-        finally:
-            await first.stop()
-            await second.stop()
-
-    asyncio.run(scenario())
-
-
 def test_a_console_on_another_replica_sees_the_buyers_line_once_and_before_the_bots_answer(tmp_path):
     from shopbot.desk.service import NOTICE_BOT_DOWN, NOTICE_WAITING, DeskService
     from shopbot.desk.store import DeskStore
@@ -156,25 +139,53 @@ def test_a_replica_gets_the_events_of_its_own_chats_from_a_mixed_batch_in_order(
     asyncio.run(scenario())
 
 
-def test_every_replica_knows_which_desks_are_running_and_a_killed_one_drops_out():
+def killed(hub: RedisHub) -> None:
+    """The desk's process gone at once: nothing more renews its key, nothing says goodbye."""
+    for task in hub._tasks:
+        task.cancel()
+
+
+def test_a_killed_desk_is_known_gone_within_seconds_and_forgotten_once_its_lines_are_answered():
+    async def scenario():
+        first, second, third = *(await _two_replicas()), RedisHub(REDIS_URL, "desk-3")
+        await third.start()
+        try:
+            await asyncio.sleep(0.2)
+            while_running = (await second.desks_alive(["desk-1", "desk-2", "desk-that-never-ran"]),
+                             await second.desks_gone())
+            killed(first)
+            started = time.monotonic()
+            while not await second.desks_gone() and time.monotonic() - started < 10:
+                await asyncio.sleep(0.1)
+            seen_gone_after = time.monotonic() - started
+            gone = (await second.desks_gone(), await third.desks_gone(), await second.desks_alive(["desk-1"]))
+            await second.forget_desk("desk-1")
+            forgotten = await third.desks_gone()
+        finally:
+            await first.redis.close()
+            await first.redis_listener.close()
+            await second.stop()
+            await third.stop()
+        return while_running, seen_gone_after, gone, forgotten
+
+    while_running, seen_gone_after, gone, forgotten = asyncio.run(scenario())
+    assert while_running == ({"desk-1", "desk-2"}, set())
+    assert seen_gone_after <= RedisHub.ALIVE_TTL + 0.5
+    assert gone == ({"desk-1"}, {"desk-1"}, set())
+    assert forgotten == set()
+
+
+def test_a_desk_stopped_on_purpose_is_not_waited_for():
+    """It finished its lines before stopping: the others have nothing of it to answer."""
     async def scenario():
         first, second = await _two_replicas()
         try:
-            while_running = await second.desks_alive(["desk-1", "desk-2", "desk-that-never-ran"])
-            await first.stop()  # as killed: its key is no longer renewed
-            await asyncio.sleep(RedisHub.ALIVE_TTL + 0.5)
-            after = await second.desks_alive(["desk-1", "desk-2"])
+            await first.stop()
+            return await second.desks_alive(["desk-1"]), await second.desks_gone()
         finally:
             await second.stop()
-        return while_running, after
 
-    RedisHub.ALIVE_TTL = 1  # a killed desk drops out in 1 s instead of 10
-    try:
-        while_running, after = asyncio.run(scenario())
-    finally:
-        RedisHub.ALIVE_TTL = 10
-    assert while_running == {"desk-1", "desk-2"}
-    assert after == {"desk-2"}
+    assert asyncio.run(scenario()) == (set(), set())
 
 
 def test_when_redis_cannot_tell_every_desk_counts_as_running():

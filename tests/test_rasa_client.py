@@ -6,7 +6,8 @@ import pytest
 from aiohttp import web
 
 from harness.cluster import free_port
-from shopbot.desk.rasa_client import RasaClient, RasaUnavailable, replies_to_line
+from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
+from shopbot.line_replies import replies_to_line
 
 REPLY = [{"recipient_id": "c1", "text": "亲,有货的哦"}]
 
@@ -175,11 +176,11 @@ def desks_client(rasa_url: str) -> RasaClient:
     return RasaClient(rasa_url, token=os.environ["RASA_TOKEN"], channel_token=os.environ["CHANNEL_TOKEN"])
 
 
-def test_without_rasas_token_the_client_can_neither_pause_nor_read_a_tracker(rasa_url):
+def test_without_rasas_token_the_client_can_neither_pause_nor_resume(rasa_url):
     async def scenario():
         client = RasaClient(rasa_url, retry_delays=())
         try:
-            for attempt in (client.pause("no-token"), client.kept_answer("no-token", "w-1")):
+            for attempt in (client.pause("no-token"), client.resume("no-token")):
                 with pytest.raises(RasaUnavailable, match="401|403"):
                     await attempt
         finally:
@@ -233,24 +234,48 @@ def test_pause_and_resume_ask_rasa_to_send_no_events_back():
     assert asked == [("c1", "NONE", "pause"), ("c1", "NONE", "resume")]
 
 
-def test_rasa_keeps_each_lines_answer_where_a_sweep_finds_it_again(rasa_url):
-    """A desk that died before storing the bot's answer leaves it in Rasa's tracker, under the line's name."""
+def user_turns(tracker) -> list:
+    return [event["metadata"].get("desk_line") for event in tracker["events"] if event["event"] == "user"]
+
+
+def test_a_line_asked_again_is_answered_as_before_and_not_processed_twice(rasa_url):
+    """The sweep asks again what a desk that died had sent: Rasa gives the answer it gave then."""
     async def scenario():
         client = desks_client(rasa_url)
         try:
-            first = await client.send("kept-answer", "这个芒果干还有货吗", "tb_lily", line="w-1")
-            second = await client.send("kept-answer", "保质期多久", "tb_lily", line="w-2")
-            return (first, second, await client.kept_answer("kept-answer", "w-1"),
-                    await client.kept_answer("kept-answer", "w-2"), await client.kept_answer("kept-answer", "w-3"),
-                    await client.kept_answer("never-talked", "w-1"))
+            first = await client.send("asked-again", "这个芒果干还有货吗", "tb_lily", line="w-1")
+            second = await client.send("asked-again", "保质期多久", "tb_lily", line="w-2")
+            again = await client.send("asked-again", "这个芒果干还有货吗", "tb_lily", line="w-1", again=True)
+            never_answered = await client.send("asked-again", "有发票吗", "tb_lily", line="w-3", again=True)
+            tracker = await client._get("/conversations/asked-again/tracker", {"include_events": "ALL"})
+            return first, second, again, never_answered, tracker
         finally:
             await client.close()
 
-    first, second, kept_first, kept_second, never_sent, no_chat = asyncio.run(scenario())
-    assert first and second
-    assert kept_first == [{k: v for k, v in reply.items() if k != "recipient_id"} for reply in first]
-    assert kept_second == [{k: v for k, v in reply.items() if k != "recipient_id"} for reply in second]
-    assert never_sent is None and no_chat is None  # Rasa never finished it: the sweep asks again
+    first, second, again, never_answered, tracker = asyncio.run(scenario())
+    assert first and second != first
+    assert again == first
+    assert never_answered and "发票" in never_answered[0]["text"]  # never processed: processed now
+    assert user_turns(tracker) == ["w-1", "w-2", "w-3"]
+
+
+def test_a_line_asked_again_while_rasa_still_works_on_it_waits_and_gets_that_answer(rasa_url):
+    """The dead desk's request may still be in Rasa when the sweep asks: the two are one turn."""
+    async def scenario():
+        client, sweeper = desks_client(rasa_url), desks_client(rasa_url)
+        try:
+            under_way = asyncio.ensure_future(client.send("still-working", "我的快递到哪了", "tb_lily", line="w-1"))
+            await asyncio.sleep(0.05)
+            again = await sweeper.send("still-working", "我的快递到哪了", "tb_lily", line="w-1", again=True)
+            tracker = await client._get("/conversations/still-working/tracker", {"include_events": "ALL"})
+            return await under_way, again, tracker
+        finally:
+            await client.close()
+            await sweeper.close()
+
+    first, again, tracker = asyncio.run(scenario())
+    assert first and again == first
+    assert user_turns(tracker) == ["w-1"]
 
 
 def test_a_lines_replies_end_at_the_next_user_turn_and_keep_buttons_and_handoffs():

@@ -31,7 +31,6 @@ class LocalHub:
         self.replica = replica or f"local:{secrets.token_hex(4)}"
         self._subscribers: Dict[str, Set[asyncio.Queue]] = defaultdict(set)
         self._agents: Dict[str, int] = {}
-        self._claims: Dict[str, float] = {}  # key -> until (monotonic)
 
     async def start(self) -> None:
         return None
@@ -64,15 +63,12 @@ class LocalHub:
         """Of these desk replicas, those still running: here, only this one."""
         return {replica for replica in replicas if replica == self.replica}
 
-    async def claim_once(self, key: str, seconds: float) -> bool:
-        """True for the first caller only, for `seconds` (one desk: this process decides)."""
-        now = time.monotonic()
-        for stale in [k for k, until in self._claims.items() if until < now]:
-            del self._claims[stale]
-        if key in self._claims:
-            return False
-        self._claims[key] = now + seconds
-        return True
+    async def desks_gone(self) -> Set[str]:
+        """Desks that were running and stopped without finishing their lines: none, alone."""
+        return set()
+
+    async def forget_desk(self, replica: str) -> None:
+        return None
 
     async def publish(self, channel: str, event: Dict[str, Any]) -> None:
         for queue in list(self._subscribers.get(channel, ())):
@@ -110,9 +106,12 @@ class RedisHub:
     EVENTS = "events"  # the one Redis channel (after PREFIX) the replicas share
     PRESENCE = "shopbot:desk:agents-online"
     PRESENCE_TTL = 30.0
-    # A running desk renews its key (after PREFIX: alive:<replica>) every ALIVE_TTL / 3 s;
-    # a killed one's is gone ALIVE_TTL s later.
-    ALIVE_TTL = 10
+    # A running desk renews its key (after PREFIX: alive:<replica>) every ALIVE_TTL / 4 s;
+    # a killed one's is gone ALIVE_TTL s later. Short, so that a killed desk's buyers are
+    # answered within seconds; a live desk whose loop stalls longer only loses its answer to
+    # the sweep (DeskService answers each line once whoever stores it first).
+    ALIVE_TTL = 2.0
+    DESKS = "desks"  # (after PREFIX) the set of desks that said they were running
 
     def __init__(self, url: str, replica: str):
         import redis.asyncio as redis_asyncio
@@ -133,8 +132,14 @@ class RedisHub:
                        asyncio.ensure_future(self._alive_loop())]
 
     async def stop(self) -> None:
+        """Stop, saying so: a desk stopped on purpose has finished its lines (see lifecycle.drain)."""
         for task in self._tasks:
             task.cancel()
+        try:
+            await self.redis.delete(f"{self.PREFIX}alive:{self.replica}")
+            await self.forget_desk(self.replica)
+        except Exception as error:  # noqa: BLE001 - Redis away: the key expires, the others sweep nothing
+            logger.warning("could not tell Redis this desk stopped: %r", error)
         await self.redis.close()
         await self.redis_listener.close()
 
@@ -146,10 +151,6 @@ class RedisHub:
 
     async def publish(self, channel: str, event: Dict[str, Any]) -> None:
         await self.publish_many([(channel, event)])
-
-    async def claim_once(self, key: str, seconds: float) -> bool:
-        """True for the first caller across every replica, for `seconds`."""
-        return bool(await self.redis.set(f"{self.PREFIX}claim:{key}", self.replica, nx=True, ex=max(1, int(seconds))))
 
     async def publish_many(self, events: List[Tuple[str, Dict[str, Any]]]) -> None:
         """Several events, in order: to this replica's sockets at once, to the others in one round trip.
@@ -230,10 +231,29 @@ class RedisHub:
     async def _alive_loop(self) -> None:
         while True:
             try:
-                await self.redis.set(f"{self.PREFIX}alive:{self.replica}", "1", ex=self.ALIVE_TTL)
+                pipe = self.redis.pipeline()
+                pipe.set(f"{self.PREFIX}alive:{self.replica}", "1", px=int(self.ALIVE_TTL * 1000))
+                pipe.sadd(self.PREFIX + self.DESKS, self.replica)
+                await pipe.execute()
             except Exception as error:  # Redis restarting: the next beat renews it
                 logger.warning("could not tell Redis this desk is running: %r", error)
-            await asyncio.sleep(self.ALIVE_TTL / 3)
+            await asyncio.sleep(self.ALIVE_TTL / 4)
+
+    async def desks_gone(self) -> Set[str]:
+        """Desks that said they were running and no longer do, without having stopped on purpose
+        (killed, or cut off): their lines may wait for an answer. Empty if Redis cannot tell."""
+        try:
+            desks = [d.decode() for d in await self.redis.smembers(self.PREFIX + self.DESKS)]
+            desks = [d for d in desks if d != self.replica]
+            alive = await self.desks_alive(desks)
+        except Exception as error:  # noqa: BLE001 - Redis away: no desk is known to be gone
+            logger.warning("could not read which desks are running: %r", error)
+            return set()
+        return set(desks) - alive
+
+    async def forget_desk(self, replica: str) -> None:
+        """Take a gone desk off the list once its lines are answered."""
+        await self.redis.srem(self.PREFIX + self.DESKS, replica)
 
     async def desks_alive(self, replicas: Iterable[str]) -> Set[str]:
         """Of these desk replicas, those still running (or all of them, if Redis cannot tell).

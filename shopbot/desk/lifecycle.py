@@ -79,7 +79,8 @@ async def start(app: Sanic, _loop) -> None:
     ctx.shop_name = policy.shop_name
     ctx.retrain_jobs = RetrainJobs(Path.cwd(), cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
                                    rasa_replica_urls=cfg.rasa_replica_urls)
-    ctx.recovery = asyncio.ensure_future(recover_abandoned(ctx.service))
+    ctx.recovery = [asyncio.ensure_future(recover_abandoned(ctx.service)),
+                    asyncio.ensure_future(answer_for_gone_desks(ctx.service))]
 
 
 async def drain(app: Sanic, _loop=None) -> None:
@@ -97,7 +98,8 @@ async def drain(app: Sanic, _loop=None) -> None:
 async def stop(app: Sanic, _loop) -> None:
     ctx = app.ctx
     await drain(app)
-    ctx.recovery.cancel()
+    for task in ctx.recovery:
+        task.cancel()
     await ctx.rasa.close()
     await ctx.store.close()
     await ctx.hub.stop()
@@ -113,3 +115,13 @@ async def recover_abandoned(service: DeskService) -> None:
             await service.recover_unanswered()
         except Exception:  # the database or Redis away: the next round tries again
             logger.exception("could not look for abandoned messages")
+
+
+async def answer_for_gone_desks(service: DeskService, every: float = 0.5) -> None:
+    """Answer a killed desk's buyers within seconds: as soon as the hub sees it gone."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await service.recover_lines_of_gone_desks()
+        except Exception:  # the database or Redis away: the next round tries again
+            logger.exception("could not answer for a desk that stopped")

@@ -18,6 +18,8 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import aiohttp
 
+from shopbot.line_replies import AGAIN_KEY, LINE_KEY
+
 # Rasa answered "not processed" (our REST channel's 503), or the balancer found no
 # replica (502/504): the message never reached a tracker, so sending it again is safe.
 RETRYABLE_STATUSES = {502, 503, 504}
@@ -25,37 +27,6 @@ RETRYABLE_STATUSES = {502, 503, 504}
 # of a long chat: hundreds of KB to serialise, send and parse, per handoff and hand-back).
 # The desk reads none of it.
 TRACKER_UNREAD = {"include_events": "NONE"}
-
-
-# The metadata key of the desk's name for a buyer's line, in Rasa's tracker.
-LINE_KEY = "desk_line"
-
-
-def replies_to_line(events: List[Any], line: str) -> Optional[List[Dict[str, Any]]]:
-    """The bot's replies after the last user turn named `line`, as the REST channel gives them.
-
-    None if no user turn carries that name: Rasa never finished that message.
-    """
-    found = None
-    for position, event in enumerate(events):
-        if (isinstance(event, dict) and event.get("event") == "user"
-                and isinstance(event.get("metadata"), dict) and event["metadata"].get(LINE_KEY) == line):
-            found = position
-    if found is None:
-        return None
-    replies = []
-    for event in events[found + 1:]:
-        if not isinstance(event, dict):
-            continue
-        if event.get("event") == "user":
-            break
-        if event.get("event") == "bot":
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
-            reply = {"text": event.get("text")} if event.get("text") else {}
-            reply.update({key: data[key] for key in ("buttons", "image", "custom") if data.get(key)})
-            if reply:
-                replies.append(reply)
-    return replies
 
 
 class RasaUnavailable(RuntimeError):
@@ -108,17 +79,21 @@ class RasaClient:
             await self._session.close()
 
     async def send(self, conversation_id: str, text: str, account: Optional[str],
-                   line: Optional[str] = None) -> List[Dict[str, Any]]:
+                   line: Optional[str] = None, again: bool = False) -> List[Dict[str, Any]]:
         """The bot's replies; a replica dying or a store blinking is retried a few times.
 
         A timeout is not retried: Rasa may still be working on the message, and a
         second copy would be processed twice. `line`: the desk's name for the buyer's
-        line (the widget's client id), kept with it in Rasa's tracker for `kept_answer`.
+        line (the widget's client id), kept with it in Rasa's tracker. `again`: the line
+        may have been sent before (by a desk that died): Rasa answers it as it did then,
+        if it did (shopbot.rasa_ext.replay).
         """
         body: Dict[str, Any] = {"sender": conversation_id, "message": text}
         body["metadata"] = {"account": account} if account else {}
         if line:
             body["metadata"][LINE_KEY] = line
+            if again:
+                body["metadata"][AGAIN_KEY] = True
         for delay in self.retry_delays + (None,):
             try:
                 return _messages(await self._post("/webhooks/rest/webhook", body))
@@ -127,20 +102,6 @@ class RasaClient:
                     raise
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
-
-    async def kept_answer(self, conversation_id: str, line: str) -> Optional[List[Dict[str, Any]]]:
-        """The replies Rasa already gave to `line`, from its tracker; None if it never processed it.
-
-        A desk that died after Rasa answered, before the answer was stored, leaves the
-        answer in Rasa's tracker only. Taken from there, the line is not processed a
-        second time (two user turns, two answers). Rasa saves a message's turn only
-        once it has answered it, so a line found there has all its replies.
-        """
-        tracker = await self._get(f"/conversations/{conversation_id}/tracker", {"include_events": "AFTER_RESTART"})
-        events = tracker.get("events") if isinstance(tracker, dict) else None
-        if not isinstance(events, list):
-            raise RasaUnavailable(f"Rasa's tracker is not a tracker: {str(tracker)[:80]}")
-        return replies_to_line(events, line)
 
     async def pause(self, conversation_id: str) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", [{"event": "pause"}], TRACKER_UNREAD)

@@ -39,14 +39,20 @@ TYPING_AFTER = 0.3
 # and the store's waits for PostgreSQL (~11 s each); a buyer message left unanswered
 # longer than this was abandoned by a desk that died.
 ABANDONED_AFTER = 60.0
-# A line whose desk is known to have died (no longer alive in the hub) is answered sooner:
-# once Rasa can no longer be working on it for the dead desk (the desk's Rasa timeout, 20 s).
-ORPHANED_AFTER = 25.0
+# A line whose desk is known to have died (no longer alive in the hub) is answered at once:
+# asked again, Rasa waits for whatever the dead desk still had under way in that chat and
+# gives its answer (see shopbot.rasa_ext.replay). Younger lines are not even read.
+ORPHANED_AFTER = 1.0
 RECOVER_WITHIN = 10 * 60.0  # older than this, a late bot answer would only confuse (and the sweep reads less)
 RECOVER_EVERY = 15.0
 # Each sweep reads again what the last few read: a sweep that failed, a desk's clock a little behind.
 SWEEP_OVERLAP = 3 * RECOVER_EVERY
-SWEPT_BY = "sweep:"  # a line's desk, once a sweep took it without Redis: no other sweep takes it again
+# A buyer line's `desk` says who answers it: the desk that took it (its replica name), a
+# sweep that took it over (SWEPT_BY + replica), or, once the answer is being stored, ANSWERING
+# + replica. Each step is one conditional update from the step before, so of a stalled desk
+# and a sweep, or of two sweeps, exactly one stores an answer.
+SWEPT_BY = "sweep:"
+ANSWERING = "answering:"
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
 
@@ -62,6 +68,14 @@ def clean_buyer_text(text: Any) -> str:
     if text.startswith("/"):
         text = "／" + text[1:]
     return text
+
+
+def line_holder(desk: str) -> str:
+    """The desk replica behind a line's `desk` value."""
+    for prefix in (SWEPT_BY, ANSWERING):
+        if desk.startswith(prefix):
+            return desk[len(prefix):]
+    return desk
 
 
 def is_handoff(reply: Dict[str, Any]) -> bool:
@@ -131,15 +145,16 @@ class DeskService:
             return message  # an agent has it (or will): the bot stays silent
         trigger = self.triggers.on_buyer_text(text)
         if trigger:
-            await self.hand_off(conversation, trigger.reason, trigger.priority,
-                                {"last_message": text, "account": conversation.account}, pause_rasa=True)
+            if await self._may_answer(message, self.hub.replica):
+                await self.hand_off(conversation, trigger.reason, trigger.priority,
+                                    {"last_message": text, "account": conversation.account}, pause_rasa=True)
             return message
         asked = time.perf_counter()
         self.stage_times.record("store_line", asked - arrived)
         replies, typing_shown = await self._wait_for_bot(conversation.id, self._ask_bot(
             conversation.id, text, conversation.account, client_id))
         answered = time.perf_counter()
-        await self._answer(conversation, text, replies, typing_shown)
+        await self._answer(conversation, message, self.hub.replica, replies, typing_shown)
         done = time.perf_counter()
         self.stage_times.record("answer", done - answered)
         self.stage_times.record("whole", done - arrived)
@@ -151,12 +166,11 @@ class DeskService:
         A desk killed outright (SIGKILL, out of memory, the host gone) while it waited
         for Rasa leaves the buyer's message stored and acknowledged, so the widget
         never resends it, and nobody answers. Every desk runs this every
-        RECOVER_EVERY seconds: a message still the last word of a bot chat after
-        ABANDONED_AFTER (longer than any live desk takes to answer or hand off), or
-        after ORPHANED_AFTER if the desk that took it is no longer running, is
-        answered by exactly one desk: with what Rasa already answered to it, if the
-        dead desk got that far (see _kept_answer), else by asking the bot again.
-        Returns how many it answered.
+        RECOVER_EVERY seconds, and at once when the hub reports a desk gone
+        (recover_lines_of_gone_desks). A line still the last word of a bot chat is
+        answered if the desk that took it is no longer running, or after
+        ABANDONED_AFTER (longer than any live desk takes) whoever took it; each by
+        exactly one desk (see _answer). Returns how many it answered.
         """
         now = time.time() if now is None else now
         # The first sweep reads the last RECOVER_WITHIN; later ones only what came since the
@@ -167,65 +181,61 @@ class DeskService:
         found = await self.store.unanswered((since, now - ORPHANED_AFTER), limit=UNANSWERED_AT_ONCE)
         if len(found) < UNANSWERED_AT_ONCE:  # else the rest of this window is read again next time
             self._swept_until = until  # lines younger than `until` are read again until they are answered
-        found = await self._abandoned(found, until)
+        return await self._answer_abandoned(await self._abandoned(found, until))
+
+    async def recover_lines_of_gone_desks(self) -> int:
+        """Answer at once what desks the hub has just seen go left unanswered; then forget them."""
+        gone = await self.hub.desks_gone()
+        if not gone:
+            return 0
+        now = time.time()
+        found = await self.store.unanswered((now - RECOVER_WITHIN, now - ORPHANED_AFTER), limit=UNANSWERED_AT_ONCE)
+        answered = await self._answer_abandoned(
+            [(message, chat) for message, chat in found if message.desk and line_holder(message.desk) in gone])
+        if len(found) < UNANSWERED_AT_ONCE:  # all of their lines were seen: nothing more to wait for
+            for desk in gone:
+                await self.hub.forget_desk(desk)
+        return answered
+
+    async def _answer_abandoned(self, found: List[Tuple[Message, Conversation]]) -> int:
         answered = 0
         for message, conversation in found:
-            if not await self._take(message):
+            held_as = SWEPT_BY + self.hub.replica
+            if not await self.store.take_over_line(message.id, message.desk, held_as):
                 continue  # another desk took it
             logger.warning("answering message %s of %s: its desk stopped before the bot answered",
                            message.id, conversation.id)
-            replies, typing_shown = await self._kept_answer(message), False
-            if replies is None:
-                answer = self._ask_bot(conversation.id, message.text, conversation.account, message.client_id)
-                replies, typing_shown = await self._wait_for_bot(conversation.id, answer)
-            await self._answer(conversation, message.text, replies, typing_shown)
-            answered += 1
+            # Asked again as such: Rasa gives what it already answered to the line, if the
+            # dead desk got that far, rather than processing it twice.
+            answer = self._ask_bot(conversation.id, message.text, conversation.account, message.client_id,
+                                   again=True)
+            replies, typing_shown = await self._wait_for_bot(conversation.id, answer)
+            if await self._answer(conversation, message, held_as, replies, typing_shown):
+                answered += 1
         return answered
-
-    async def _take(self, message: Message) -> bool:
-        """Whether this desk is the one to answer an abandoned line: the desks agree through
-        Redis, or, with Redis away, through one conditional update of the line's desk."""
-        try:
-            return await self.hub.claim_once(f"recover:{message.id}", RECOVER_WITHIN)
-        except Exception as error:  # noqa: BLE001 - Redis away or hung: the database decides
-            logger.warning("the desks cannot agree through Redis (%r): the database decides", error)
-            if message.desk and message.desk.startswith(SWEPT_BY):
-                return False  # another desk's sweep took it and may be answering it now
-            return await self.store.take_over_line(message.id, message.desk, SWEPT_BY + self.hub.replica)
 
     async def _abandoned(self, found: List[Tuple[Message, Conversation]], until: float
                          ) -> List[Tuple[Message, Conversation]]:
-        """Of the unanswered lines, those no live desk can still be answering.
+        """Of the unanswered lines, those no live desk is still answering.
 
-        Sent before `until`: none can. Younger: only those whose desk has stopped
-        (a line of no known desk, stored before desks were named, waits for `until`).
+        A line whose desk has stopped: at once. Any other sent before `until`: its
+        desk is stuck (a line of no known desk, stored before desks were named,
+        waits for `until` too), except one whose answer is being stored right now.
+        With Redis away no desk is known to have stopped: only `until` counts.
         """
-        young_desks = {message.desk for message, _ in found if message.created_at > until and message.desk}
-        alive = await self.hub.desks_alive(young_desks) if young_desks else set()
+        holders = {line_holder(message.desk) for message, _ in found if message.desk}
+        alive = await self.hub.desks_alive(holders) if holders else set()
         return [(message, conversation) for message, conversation in found
-                if message.created_at <= until or (message.desk and message.desk not in alive)]
-
-    async def _kept_answer(self, message: Message) -> Optional[List[Dict[str, Any]]]:
-        """What Rasa already answered to this line, if a desk died before storing it; else None.
-
-        Then the line is not processed twice. A line that cannot be found again (no
-        client id, or Rasa's tracker unreadable) is asked again.
-        """
-        if not message.client_id:
-            return None
-        try:
-            return await self.rasa.kept_answer(message.conversation_id, message.client_id)
-        except RasaUnavailable as error:
-            logger.warning("could not read Rasa's tracker of %s: %s", message.conversation_id, error)
-            return None
+                if (message.desk and line_holder(message.desk) not in alive)
+                or (message.created_at <= until and not (message.desk or "").startswith(ANSWERING))]
 
     def _ask_bot(self, conversation_id: str, text: str, account: Optional[str],
-                 line: Optional[str] = None) -> "asyncio.Future":
+                 line: Optional[str] = None, again: bool = False) -> "asyncio.Future":
         """Rasa's replies, or None when it cannot answer (already under way when returned)."""
         async def ask() -> Optional[List[Dict[str, Any]]]:
             asked = time.perf_counter()
             try:
-                return await self.rasa.send(conversation_id, text, account, line)
+                return await self.rasa.send(conversation_id, text, account, line, again=again)
             except RasaUnavailable as error:
                 logger.warning("Rasa unavailable for %s: %s", conversation_id, error)
                 return None
@@ -246,17 +256,33 @@ class DeskService:
         await self.hub.publish_many([self._typing(conversation_id, True)])
         return await answer, True
 
-    async def _answer(self, conversation: Conversation, text: str,
-                      replies: Optional[List[Dict[str, Any]]], typing_shown: bool) -> None:
-        """Store and deliver the bot's replies, or hand off."""
+    async def _may_answer(self, line: Message, held_as: str) -> bool:
+        """Whether this desk, holding the line as `held_as`, is still the one to answer it.
+
+        No, when a sweep took the line over while this desk was stalled (its loop, its
+        database): the sweep answers it. Yes, and from now on no sweep takes it.
+        """
+        if await self.store.take_over_line(line.id, held_as, ANSWERING + self.hub.replica):
+            return True
+        logger.warning("message %s of %s is answered by another desk's sweep", line.id, line.conversation_id)
+        return False
+
+    async def _answer(self, conversation: Conversation, line: Message, held_as: str,
+                      replies: Optional[List[Dict[str, Any]]], typing_shown: bool) -> bool:
+        """Store and deliver the bot's replies to the buyer's `line`, or hand off; False if
+        another desk answers it (see _may_answer)."""
+        text = line.text
         typing_off = [self._typing(conversation.id, False)] if typing_shown else []
+        if not await self._may_answer(line, held_as):
+            await self.hub.publish_many(typing_off)
+            return False
         if not replies:
             # Down, or the bot had nothing to say (its action server failed): a person takes over.
             await self.hub.publish_many(typing_off)
             await self._system(conversation.id, NOTICE_BOT_DOWN)
             await self.hand_off(conversation, "bot_unavailable", "high",
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
-            return
+            return True
         handoffs = [r["custom"]["handoff"] for r in replies if is_handoff(r)]
         shown = [r for r in replies if not is_handoff(r)]
         for position, reply in enumerate(shown, start=1):
@@ -269,12 +295,13 @@ class DeskService:
             handoff = handoffs[-1]
             await self.hand_off(conversation, handoff.get("reason", "bot"), handoff.get("priority", "normal"),
                                 handoff.get("summary") or {}, pause_rasa=False)
-            return
+            return True
         said_fallback = any((r.get("text") or "") in self.fallback_texts for r in replies)
         trigger = said_fallback and self.triggers.on_fallbacks(await self._fallbacks_in_a_row(conversation.id))
         if trigger:
             await self.hand_off(conversation, trigger.reason, trigger.priority,
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
+        return True
 
     async def _fallbacks_in_a_row(self, conversation_id: str) -> int:
         """Bot replies that were fallbacks, counting back from now (after a reply that was one)."""

@@ -6,6 +6,7 @@ Installed by shopbot.rasa_ext.apply(); numbered as they always were (5, 6, 8 and
 3. A lock waiter whose ticket expired takes a new one; Rasa's waits forever behind a dead replica's ticket (fix).
 4. Event classes are found by name in a table, not by walking every Event subclass for each event read (speed).
 7. "Append events" (the desk's pause and resume): one validator made once, as in 1 (speed).
+10. A line asked again (a dead desk's, metadata AGAIN_KEY) already in the tracker gets the replies it got then (fix).
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import asyncio
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, Dict, Optional, Text
+
+from shopbot.line_replies import AGAIN_KEY, LINE_KEY, replies_to_line
 
 RASA_ORIGINALS: Dict[Text, Any] = {}  # what apply() replaced, for comparing against in tests
 
@@ -111,6 +114,24 @@ async def _lock_surviving_dead_holders(self, conversation_id: Text, lock_lifetim
         self.cleanup(conversation_id, ticket)
 
 
+async def _handle_line_once(self, message):
+    """Patch 10. Under the conversation's lock (Agent.handle_message takes it), so a line the
+    dead desk's request is still processing is answered from the tracker once that is done."""
+    from rasa.core.channels.channel import CollectingOutputChannel
+
+    metadata = message.metadata if isinstance(message.metadata, dict) else {}
+    line = metadata.get(LINE_KEY)
+    if metadata.get(AGAIN_KEY) and isinstance(line, str):
+        tracker = await self.tracker_store.retrieve(message.sender_id)
+        kept = replies_to_line([event.as_dict() for event in tracker.events], line) if tracker else None
+        if kept is not None:
+            for reply in kept:
+                await message.output_channel.send_response(message.sender_id, reply)
+            return message.output_channel.messages if isinstance(message.output_channel,
+                                                                  CollectingOutputChannel) else None
+    return await RASA_ORIGINALS["handle_message"](self, message)
+
+
 _event_classes: Dict[Text, Any] = {}
 
 
@@ -131,9 +152,10 @@ def _resolve_event_by_type(type_name: Text, default: Optional[Any] = None) -> Op
 
 
 def apply() -> None:
-    """Patches 1, 2, 3, 4 and 7. Idempotent."""
+    """Patches 1, 2, 3, 4, 7 and 10. Idempotent."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.lock_store import LockStore
+    from rasa.core.processor import MessageProcessor
     from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.shared.core.events import Event
     import rasa.server
@@ -147,6 +169,8 @@ def apply() -> None:
     LockStore.lock = _lock_surviving_dead_holders
     RASA_ORIGINALS.setdefault("resolve_by_type", Event.resolve_by_type)
     Event.resolve_by_type = staticmethod(_resolve_event_by_type)
+    RASA_ORIGINALS.setdefault("handle_message", MessageProcessor.handle_message)
+    MessageProcessor.handle_message = _handle_line_once
 
 
 def applied() -> bool:
