@@ -36,7 +36,11 @@ $(TOKENS_FILE):
 
 NLU_TEST ?= tests/nlu_test.yml
 FOLDS ?= 3
-NLU_MIN_MACRO_F1 ?= 0.90
+NLU_MIN_MACRO_F1 ?= 0.95
+# Written from the taxonomy alone by someone who never saw data/nlu: its errors are
+# never printed, so nobody picks training examples by them.
+NLU_BLIND ?= tests/nlu_blind.yml
+NLU_BLIND_MIN_MACRO_F1 ?= 0.88
 DEPS_STAMP := $(VENV)/.deps-installed
 
 .PHONY: help setup system-deps train run run-cluster shell test pytest validate check-replies test-stories nlu-gate bench bench-nlu bench-train bench-thresholds bench-load bench-saturation bench-faults bench-sweep clean
@@ -112,12 +116,17 @@ test-stories: train
 nlu-gate: train
 	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_TEST) \
 		--out var/results-nlu --min-macro-f1 $(NLU_MIN_MACRO_F1)
+	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_BLIND) \
+		--out var/results-nlu-blind --min-macro-f1 $(NLU_BLIND_MIN_MACRO_F1) --show-errors 0
 
 ## benchmarks print figures; they do not pass or fail on speed.
 bench: bench-nlu bench-train bench-thresholds bench-load bench-saturation bench-faults bench-sweep
 
 bench-nlu: train
+	$(BIN)/python -m bench.nlu_shape data/nlu $(NLU_TEST) $(NLU_BLIND)
 	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_TEST) --out var/results-nlu
+	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data $(NLU_BLIND) --out var/results-nlu-blind \
+		--show-errors 0
 	$(BIN)/python -m bench.nlu --model models/shopbot.tar.gz --data bench/data/nlu_other_goods.yml \
 		--out var/results-nlu-other-goods
 

@@ -59,3 +59,19 @@ def handoff(reason: str, priority: str) -> List[Dict[str, Any]]:
 def await_answer(topic: Optional[str]) -> Dict[str, Any]:
     """Remember what the bot just asked, so a bare answer (intent inform) continues it."""
     return SlotSet("awaiting", topic)
+
+
+def product_choices(tracker: Tracker) -> List[str]:
+    """The products a short name in the buyer's latest line could mean, when it means several
+    (巧克力, 坚果: shopbot.nlu.product_names); empty when a product was named."""
+    if latest_entity(tracker, "product"):
+        return []
+    group = latest_entity(tracker, "product_group")
+    return group.split("|") if group else []
+
+
+def ask_which_product(dispatcher, choices: List[str], topic: str) -> List[Dict[str, Any]]:
+    """Ask which of several products the buyer means, one button each; the answer continues `topic`."""
+    dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
+                             buttons=[{"title": name, "payload": name} for name in choices[:6]])
+    return [await_answer(topic)]

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import current, get_shop, latest_entity, latest_text, mentions
+from actions.common import (ask_which_product, current, get_shop, latest_entity, latest_text,
+                            mentions, product_choices)
 
 LOW_STOCK = 10
 # "再便宜5块" / "少10元" ask for a discount of that much; they are not a price offer.
@@ -29,6 +30,8 @@ class ActionStock(Action):
         return "action_stock"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
+        if product_choices(tracker):
+            return ask_which_product(dispatcher, product_choices(tracker), "stock")
         product = _product(tracker)
         if product is None:
             dispatcher.utter_message(response="utter_ask_stock")
@@ -53,6 +56,8 @@ class ActionShelfLife(Action):
         return "action_shelf_life"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        if product_choices(tracker):
+            return ask_which_product(dispatcher, product_choices(tracker), "shelf_life")
         product = _product(tracker)
         if product is None or product.production_date is None:
             dispatcher.utter_message(response="utter_ask_shelf_life")
@@ -73,6 +78,8 @@ class ActionProductInfo(Action):
         return "action_product_info"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        if product_choices(tracker):
+            return ask_which_product(dispatcher, product_choices(tracker), "product_info")
         product = _product(tracker)
         if product is None:
             dispatcher.utter_message(response="utter_ask_product_info")

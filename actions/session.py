@@ -5,18 +5,25 @@ from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 
-from actions.common import get_shop
+from actions.common import await_answer, get_shop, product_choices
+
+PRODUCT_TOPICS = ("stock", "shelf_life", "product_info", "price")
 
 
 def _continuations() -> Dict[str, Action]:
     """What a bare answer (intent inform) continues, by what the bot last asked."""
     from actions.aftersale import ActionRefundProgress, ActionReturn
     from actions.payment import ActionChangeOrder
+    from actions.presale import ActionProductInfo, ActionShelfLife, ActionStock
+    from actions.prices import ActionPrice
     from actions.shipping import ActionLogistics, ActionUrgeShipping
 
     return {"urge_shipping": ActionUrgeShipping(), "logistics": ActionLogistics(),
             "change_order": ActionChangeOrder(), "return": ActionReturn(),
-            "return_reason": ActionReturn(), "refund": ActionRefundProgress()}
+            "return_reason": ActionReturn(), "refund": ActionRefundProgress(),
+            # which of several products the buyer meant (actions.common.ask_which_product)
+            "stock": ActionStock(), "shelf_life": ActionShelfLife(), "product_info": ActionProductInfo(),
+            "price": ActionPrice()}
 
 
 class ActionGreet(Action):
@@ -46,7 +53,8 @@ class ActionContinue(Action):
         from actions.presale import ActionStock
         from actions.shipping import ActionFreeShipping
 
-        follow = _continuations().get(tracker.get_slot("awaiting") or "")
+        awaiting = tracker.get_slot("awaiting") or ""
+        follow = _continuations().get(awaiting)
         if follow is None:
             entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
             if "region" in entities:
@@ -54,6 +62,9 @@ class ActionContinue(Action):
             elif "product" in entities:
                 follow = ActionStock()
         if follow is not None:
-            return await follow.run(dispatcher, tracker, domain)
+            events = await follow.run(dispatcher, tracker, domain)
+            if awaiting in PRODUCT_TOPICS and not product_choices(tracker):
+                events.append(await_answer(None))  # the product is chosen: the question is answered
+            return events
         dispatcher.utter_message(response="utter_inform")
         return []

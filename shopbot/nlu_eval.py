@@ -44,6 +44,22 @@ def load_examples(path: Path) -> List[Tuple[str, str]]:
     return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
 
 
+# Punctuation as buyers type it in chat (either width).
+BUYER_PUNCTUATION = set("，,。.？?！!~～、；;：:…")
+
+
+def shape_of(texts: Sequence[str]) -> Dict[str, float]:
+    """How lines look: their count, median length, and the shares longer than 15
+    characters and carrying punctuation (training data must look like real buyers)."""
+    lengths = sorted(len(text) for text in texts)
+    count = len(lengths)
+    return {"lines": count,
+            "median_length": lengths[count // 2] if count else 0,
+            "longer_than_15": sum(length > 15 for length in lengths) / count if count else 0.0,
+            "with_punctuation": (sum(any(ch in BUYER_PUNCTUATION for ch in text) for text in texts) / count
+                                 if count else 0.0)}
+
+
 def score(gold: Sequence[str], predicted: Sequence[str], texts: Sequence[str]) -> Report:
     """Per-intent precision/recall/F1 over the intents of the gold labels."""
     labels = sorted(set(gold))

@@ -57,3 +57,21 @@ def test_entities_carry_offsets_into_the_text(matcher):
     text = "我在上海,发中通"
     for entity in matcher.find(text):
         assert text[entity["start"]:entity["end"]] in {"上海", "中通"}
+
+
+# -- the shorter names buyers give products (issue 33) ---------------------------
+def test_a_short_name_finds_the_one_product_it_ends(matcher):
+    assert found(matcher, "核桃多少钱一斤") == {("product", "临安山核桃")}
+    assert found(matcher, "枣甜不甜") == {("product", "新疆和田大枣")}
+    assert found(matcher, "鸭脖子辣吗") == {("product", "香辣鸭脖")}
+
+
+def test_a_short_name_of_several_products_is_a_group_to_choose_from(matcher):
+    assert found(matcher, "巧克力有货吗") == {("product_group", "比利时黑巧克力|德国牛奶巧克力")}
+    (group,) = [value for entity, value in found(matcher, "坚果有哪些") if entity == "product_group"]
+    assert "临安山核桃" in group.split("|") and "夏威夷果" in group.split("|")
+
+
+def test_everyday_words_are_not_taken_for_products(matcher):
+    for text in ("木有货了吗", "页面上写的价格", "我坐地铁去", "这个锅谁背", "儿子喜欢吃"):
+        assert not [e for e, _ in found(matcher, text) if e.startswith("product")], text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List
 
+from shopbot.nlu.product_names import partial_names
 from shopbot.shop import files
 
 # problem_type values and the words buyers use for them.
@@ -24,13 +25,17 @@ PROBLEM_TERMS: Dict[str, List[str]] = {
 
 
 def build_vocabulary(shop_dir: Path) -> Dict[str, Dict[str, str]]:
-    """label -> {surface form -> canonical value} for product, region, courier, problem_type."""
+    """label -> {surface form -> canonical value} for product (and product_group: shorter
+    names that mean several, see product_names), region, courier, problem_type."""
     vocabulary: Dict[str, Dict[str, str]] = {
-        "product": {}, "region": {}, "courier": {}, "problem_type": {}
+        "product": {}, "product_group": {}, "region": {}, "courier": {}, "problem_type": {}
     }
-    for row in files.read_catalog(shop_dir):
-        name = row["name"].strip()
-        for surface in [name, *files.split_list(row.get("aliases"))]:
+    products = [(row["name"].strip(), files.split_list(row.get("aliases")), (row.get("category") or "").strip())
+                for row in files.read_catalog(shop_dir)]
+    # Shorter names first: a full name or alias overrides any ending that happens to equal it.
+    vocabulary["product"], vocabulary["product_group"] = partial_names(products)
+    for name, aliases, _ in products:
+        for surface in [name, *aliases]:
             vocabulary["product"][surface] = name
     for label, entries in (("region", files.read_regions(shop_dir)),
                            ("courier", files.read_couriers(shop_dir))):

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional
 import yaml
 
 from shopbot.shop import files
+from shopbot.shop.pricing import Offer, offers_in
 
 WEEKDAYS = "一二三四五六日"
 
@@ -157,11 +158,22 @@ class ShopPolicy:
 
     @property
     def promotions(self) -> List[str]:
-        return list(self.settings.get("promotions", []))
+        """The live promotions as buyers read them."""
+        return [offer.text for offer in map(Offer.from_setting, self.settings.get("promotions") or [])]
 
     @property
     def coupons(self) -> List[str]:
-        return list(self.settings.get("coupons", []))
+        return [offer.text for offer in map(Offer.from_setting, self.settings.get("coupons") or [])]
+
+    @property
+    def offers(self) -> List[Offer]:
+        """Promotions and coupons with what it takes to compute them (shopbot.shop.pricing)."""
+        return offers_in(self.settings)
+
+    @property
+    def price_protection(self) -> Dict:
+        """价保: `days` from payment, `excluded` prices (text), `refund`: how the difference comes back."""
+        return self.settings.get("price_protection") or {}
 
     @property
     def member_benefit(self) -> str:

@@ -1,0 +1,114 @@
+"""Prices: what a product or a quantity costs under the live promotions, and 价保 after buying."""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (account_of, ask_which_product, current, get_shop, handoff,
+                            latest_text, mentions, product_choices)
+from shopbot.shop.pricing import nearest_threshold, price_drops, quote
+
+NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+            "八": 8, "九": 9, "十": 10}
+# "两袋" / "买3包" / "4盒": a count of items; "一斤" is a weight, not a count.
+QUANTITY = re.compile(r"([0-9]{1,3}|[一两二俩三仨四五六七八九十])\s*(?:件|袋|包|盒|份|瓶|罐|个|箱|桶|条|提)")
+# The buyer saw two prices (the page and the checkout, yesterday and today).
+TWO_PRICES = ("不一样", "不同", "怎么变", "变贵", "涨价", "两个价", "价格不对", "显示的")
+
+
+def quantity_in(text: str) -> int:
+    """The number of items the buyer asks about (1 if none is said)."""
+    match = QUANTITY.search(text or "")
+    if not match:
+        return 1
+    count = match.group(1)
+    return int(count) if count.isdigit() else NUMERALS[count]
+
+
+def _money(amount: float) -> str:
+    return f"{amount:.2f}".rstrip("0").rstrip(".")
+
+
+class ActionPrice(Action):
+    """The product's price, the total for the quantity asked, and every live offer that applies."""
+
+    def name(self) -> Text:
+        return "action_price"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
+        if product_choices(tracker):
+            return ask_which_product(dispatcher, product_choices(tracker), "price")
+        shop = get_shop()
+        name = current(tracker, "product")
+        product = shop.store.product(name) if name else None
+        if product is None:
+            dispatcher.utter_message(response="utter_ask_price", promotions=";".join(shop.policy.promotions))
+            return []
+        text = latest_text(tracker)
+        qty = quantity_in(text)
+        offers = shop.policy.offers
+        priced = quote(product.price, product.category, qty, offers)
+        applying = {saving_text for saving_text, _ in priced.savings}
+        savings = ",".join(f"{offer}省¥{_money(saving)}" for offer, saving in priced.savings)
+        others = [offer.text for offer in offers if offer.text not in applying and offer.applies_to(product.category)]
+        hint = nearest_threshold(priced.pay, product.category, offers)
+        more = f"再凑¥{_money(hint[1])}就能用「{hint[0].text}」哦。" if hint else ""
+        note = "页面价和结算价不一样的话,是因为优惠在下单结算时才扣减,以结算页的价格为准哦~" if mentions(
+            text, *TWO_PRICES) else ""
+        if priced.savings:
+            dispatcher.utter_message(
+                response="utter_price_total", product=product.name, specs=product.specs,
+                price=_money(product.price), qty=qty, list_total=_money(priced.list_total), savings=savings,
+                pay=_money(priced.pay), more=more, note=note)
+        else:
+            dispatcher.utter_message(
+                response="utter_price", product=product.name, specs=product.specs, price=_money(product.price),
+                total=f"{qty}件一共¥{_money(priced.list_total)}," if qty > 1 else "",
+                offers=";".join(others) or "暂时没有其他活动", more=more, note=note)
+        return [SlotSet("product", product.name)]
+
+
+class ActionPriceProtection(Action):
+    """价保: the buyer's own recent orders against today's prices, as the shop's policy says."""
+
+    def name(self) -> Text:
+        return "action_price_protection"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
+        shop = get_shop()
+        policy = shop.policy.price_protection
+        days = int(policy.get("days", 0) or 0)
+        rules = {"days": days, "excluded": policy.get("excluded", "无"), "refund": policy.get("refund", "")}
+        account = account_of(tracker)
+        if not days:
+            dispatcher.utter_message(response="utter_price_protection_none")
+            return handoff("price_protection", "normal")
+        if account is None:
+            dispatcher.utter_message(response="utter_price_protection_rules", **rules)
+            return []
+        prices = {product.sku: product.price for product in shop.store.products()}
+        drops = price_drops(shop.store.orders_of(account), prices, shop.now(), days, current(tracker, "product"))
+        due = [drop for drop in drops if drop.within_days and drop.difference > 0]
+        if due:
+            drop = due[0]
+            dispatcher.utter_message(
+                response="utter_price_protection_due", order_id=drop.order_id, product=drop.product,
+                paid=_money(drop.paid_price), now=_money(drop.price_now), qty=drop.qty,
+                difference=_money(drop.difference), **rules)
+            return handoff("price_protection", "normal")  # a person refunds it: the bot cannot move money
+        recent = [drop for drop in drops if drop.within_days]
+        if recent:
+            drop = recent[0]
+            dispatcher.utter_message(response="utter_price_protection_no_drop", product=drop.product,
+                                     paid=_money(drop.paid_price), now=_money(drop.price_now), **rules)
+        elif drops:
+            drop = drops[0]
+            dispatcher.utter_message(response="utter_price_protection_expired", product=drop.product,
+                                     paid_date=drop.paid_at.strftime("%m月%d日"), **rules)
+        else:
+            dispatcher.utter_message(response="utter_price_protection_rules", **rules)
+        return []

@@ -1,0 +1,150 @@
+"""Prices under the live promotions, and 价保 (price protection) on the buyer's own orders."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from actions.prices import ActionPrice, ActionPriceProtection, quantity_in
+from tests.shop_action_helpers import (assert_hands_off, assert_no_handoff, ask, pick_order, render,
+                                       responses, set_product, shop_at, slot_sets)
+
+
+def product_of(shop, category):
+    return next(p for p in shop.store.products() if p.category == category and p.stock > 0)
+
+
+def test_a_price_question_gives_the_price_and_the_shops_live_offers(shop):
+    product = product_of(shop, "果干")
+    messages, events = ask(ActionPrice(), f"{product.name}多少钱一袋啊", "ask_price", {"product": product.name})
+    assert responses(messages) == ["utter_price"]
+    text = render(messages[0])
+    assert f"¥{product.price:g}" in text and product.specs in text
+    for offer in shop.policy.promotions + shop.policy.coupons:
+        if "坚果" not in offer:  # the nut offer does not apply to dried fruit
+            assert offer in text
+    assert "坚果系列第二件半价" not in text
+    assert slot_sets(events) == {"product": product.name}
+
+
+def test_a_quantity_of_nuts_is_priced_with_second_item_half_price_and_the_coupon(shop):
+    nuts = product_of(shop, "坚果")
+    messages, _ = ask(ActionPrice(), f"亲，{nuts.name}买两袋一共多少钱？", "ask_price", {"product": nuts.name})
+    assert responses(messages) == ["utter_price_total"]
+    after_half = round(2 * nuts.price - nuts.price * 0.5, 2)
+    expected = after_half - (10 if after_half >= 99 else 0) - (30 if after_half >= 199 else 0)
+    assert float(messages[0]["pay"]) == round(expected, 2)
+    assert float(messages[0]["list_total"]) == round(2 * nuts.price, 2)
+    assert "坚果系列第二件半价" in messages[0]["savings"]
+    assert "以结算页为准" in render(messages[0])
+
+
+def test_a_total_that_reaches_a_threshold_gets_the_reduction_and_one_below_is_told_how_much_more(shop):
+    product = product_of(shop, "果干")
+    enough = int(199 // product.price) + 1
+    reached, _ = ask(ActionPrice(), f"买{enough}袋多少钱", "ask_price", {"product": product.name})
+    assert "满199减30" in reached[0]["savings"]
+    assert float(reached[0]["pay"]) == round(enough * product.price - 30 - 10, 2)
+    single, _ = ask(ActionPrice(), "多少钱", "ask_price", {"product": product.name})
+    assert "再凑¥" in render(single[0])
+
+
+def test_this_one_is_the_product_the_chat_is_about(shop):
+    product = product_of(shop, "肉类零食")
+    messages, _ = ask(ActionPrice(), "这个多少钱", "ask_price", slots={"product": product.name})
+    assert messages[0]["product"] == product.name
+
+
+def test_without_a_product_the_bot_asks_which_and_names_the_offers(shop):
+    messages, events = ask(ActionPrice(), "这个多少钱", "ask_price")
+    assert responses(messages) == ["utter_ask_price"]
+    assert shop.policy.promotions[0] in render(messages[0])
+    assert events == []
+
+
+def test_two_different_prices_are_explained(shop):
+    product = product_of(shop, "果干")
+    messages, _ = ask(ActionPrice(), "为啥页面上和下单的价格不一样", "ask_price", {"product": product.name})
+    assert "结算时才扣减" in render(messages[0])
+
+
+def test_quantities_as_buyers_write_them():
+    assert [quantity_in(t) for t in ("两袋", "买3包", "来四盒吧", "多少钱一斤", "俩罐", "这个多少钱")] == [2, 3, 4, 1, 2, 1]
+
+
+# -- price protection -----------------------------------------------------------
+def paid_order(shop):
+    return pick_order(shop, lambda o: o["status"] == "paid" and o["paid_at"])
+
+
+def test_a_price_drop_within_the_days_is_computed_on_the_buyers_own_order_and_handed_to_a_person(shop):
+    order = paid_order(shop)
+    item = order["items"][0]
+    set_product(shop, item["name"], price=round(item["price"] - 5, 2))
+    messages, events = ask(ActionPriceProtection(), "昨天刚买今天就降价了，能补差价吗", "price_protection",
+                           account=order["account"])
+    assert responses(messages) == ["utter_price_protection_due"]
+    assert float(messages[0]["difference"]) == round(5 * item["qty"], 2)
+    assert order["order_id"] in render(messages[0])
+    assert_hands_off(events, "price_protection", "normal")
+
+
+def test_no_drop_is_said_plainly_with_both_prices(shop):
+    order = paid_order(shop)
+    item = order["items"][0]
+    for other in order["items"]:
+        set_product(shop, other["name"], price=other["price"])
+    messages, events = ask(ActionPriceProtection(), "降价了吗 能价保吗", "price_protection",
+                           {"product": item["name"]}, account=order["account"])
+    assert responses(messages) == ["utter_price_protection_no_drop"]
+    assert f"¥{item['price']:g}" in render(messages[0])
+    assert_no_handoff(events)
+
+
+def test_after_the_protection_days_the_buyer_is_told_why_politely(shop):
+    order = paid_order(shop)
+    item = order["items"][0]
+    set_product(shop, item["name"], price=round(item["price"] - 5, 2))
+    days = shop.policy.price_protection["days"]
+    later = datetime.fromisoformat(order["paid_at"]) + timedelta(days=days + 3)
+    shop_at(shop, later.isoformat())
+    messages, events = ask(ActionPriceProtection(), "之前买的降价了给我补差价", "price_protection",
+                           {"product": item["name"]}, account=order["account"])
+    assert responses(messages) == ["utter_price_protection_expired"]
+    assert f"{days}天" in render(messages[0]) and "抱歉" in render(messages[0])
+    assert_no_handoff(events)
+
+
+def test_another_buyers_order_is_never_read_and_an_anonymous_buyer_gets_the_rules(shop):
+    order = paid_order(shop)
+    set_product(shop, order["items"][0]["name"], price=round(order["items"][0]["price"] - 5, 2))
+    messages, events = ask(ActionPriceProtection(), f"订单{order['order_id']}降价了能补差价吗", "price_protection",
+                           {"order_id": order["order_id"]})
+    assert responses(messages) == ["utter_price_protection_rules"]
+    assert order["order_id"] not in render(messages[0])
+    assert f"{shop.policy.price_protection['days']}天" in render(messages[0])
+
+
+# -- a short name of several products ---------------------------------------------
+def test_a_short_name_of_several_products_is_asked_with_buttons_and_the_choice_is_answered(shop):
+    from actions.presale import ActionStock
+    from actions.session import ActionContinue
+
+    group = "比利时黑巧克力|德国牛奶巧克力"
+    messages, events = ask(ActionStock(), "巧克力有货吗", "ask_stock", {"product_group": group},
+                           slots={"product": "芒果干"})  # an earlier product is not what is asked now
+    assert responses(messages) == ["utter_which_product"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == group.split("|")
+    assert slot_sets(events) == {"awaiting": "stock"}
+
+    chosen, events = ask(ActionContinue(), "比利时黑巧克力", "inform", {"product": "比利时黑巧克力"},
+                         slots={"awaiting": "stock"})
+    assert responses(chosen)[0].startswith("utter_stock")
+    assert chosen[0]["product"] == "比利时黑巧克力"
+    assert slot_sets(events) == {"product": "比利时黑巧克力", "awaiting": None}
+
+
+def test_a_price_asked_of_a_category_lists_its_products_to_choose(shop):
+    nuts = "|".join(p.name for p in shop.store.products() if p.category == "坚果")
+    messages, events = ask(ActionPrice(), "坚果怎么卖", "ask_price", {"product_group": nuts})
+    assert responses(messages) == ["utter_which_product"]
+    assert len(messages[0]["buttons"]) == 6
+    assert slot_sets(events) == {"awaiting": "price"}
