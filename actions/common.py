@@ -38,6 +38,18 @@ def current(tracker: Tracker, name: str) -> Optional[str]:
     return latest_entity(tracker, name) or tracker.get_slot(name)
 
 
+def product_in_view(tracker: Tracker) -> Optional[str]:
+    """The product the buyer means by "这个 / 这款": named now, else the one the chat is about,
+    else the one whose page the widget is on (metadata page_sku, context only)."""
+    named = current(tracker, "product")
+    if named:
+        return named
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    sku = metadata.get("page_sku") if isinstance(metadata, dict) else None
+    product = get_shop().store.product_by_sku(sku) if isinstance(sku, str) and sku else None
+    return product.name if product else None
+
+
 def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 

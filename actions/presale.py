@@ -8,16 +8,20 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (ask_which_product, current, get_shop, latest_entity, latest_text,
-                            mentions, product_choices)
+from actions.common import (ask_which_product, get_shop, latest_entity, latest_text,
+                            mentions, product_choices, product_in_view)
 
 LOW_STOCK = 10
+# A buyer asking which offers there are, rather than for a lower price.
+OFFER_WORDS = ("优惠券", "券", "红包", "活动", "满减", "促销", "优惠", "折扣", "打折", "打个折", "包邮券")
+MULTI_BUY_WORDS = ("买多", "多买", "多拍", "买几", "量大", "批发", "囤", "多来几", "一起买")
+LOYAL_WORDS = ("老顾客", "老客户", "回头客", "会员", "vip", "VIP", "老粉", "常客")
 # "再便宜5块" / "少10元" ask for a discount of that much; they are not a price offer.
 DISCOUNT_ASK = re.compile(r"(便宜|少|减|优惠|让|降|抹)[^0-9]{0,3}[0-9]")
 
 
 def _product(tracker: Tracker):
-    name = current(tracker, "product")
+    name = product_in_view(tracker)
     return get_shop().store.product(name) if name else None
 
 
@@ -130,7 +134,14 @@ class ActionBargain(Action):
             dispatcher.utter_message(response="utter_bargain_unreasonable")
             return [SlotSet("bargain_stage", stage)] + _remember(product)
         text = latest_text(tracker)
-        if mentions(text, "优惠券", "券", "红包", "活动", "满减", "促销"):
+        # Asking what offers there are is answered with them, before any step of the ladder.
+        if mentions(text, *MULTI_BUY_WORDS):
+            dispatcher.utter_message(response="utter_bargain_multibuy",
+                                     promotions=";".join(policy.promotions + policy.coupons))
+        elif mentions(text, *LOYAL_WORDS):
+            dispatcher.utter_message(response="utter_bargain_member", member=policy.member_benefit,
+                                     promotions=";".join(policy.promotions))
+        elif mentions(text, *OFFER_WORDS):
             dispatcher.utter_message(response="utter_bargain_promotions",
                                      promotions=";".join(policy.promotions + policy.coupons))
         elif stage == 1:

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import current, get_shop, handoff, latest_entity, parse_time
+from actions.common import account_of, current, get_shop, handoff, latest_entity, parse_time
 from actions.orders import find_order
 
 
@@ -41,6 +41,17 @@ class ActionShipTime(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         shop = get_shop()
+        order = _latest_paid_unshipped(shop, tracker)
+        if order is not None:  # "我昨晚付的款今天能发吗": about that order, not a new one
+            paid = parse_time(order["paid_at"])
+            if shop.now() - paid > timedelta(hours=shop.policy.promise_hours):
+                dispatcher.utter_message(response="utter_urge_overdue", order_id=order["order_id"])
+                return [SlotSet("order_id", order["order_id"])] + handoff("shipping_overdue", "high")
+            ship = shop.policy.ship_time(shop.now(), paid_at=paid)
+            dispatcher.utter_message(response="utter_ship_time_order", order_id=order["order_id"],
+                                     paid_time=paid.strftime("%m月%d日 %H:%M"), leaves_on=ship.leaves_on,
+                                     cutoff=ship.cutoff, promise_hours=shop.policy.promise_hours)
+            return [SlotSet("order_id", order["order_id"])]
         ship = shop.policy.ship_time(shop.now())
         response = "utter_ship_time_today" if ship.today else "utter_ship_time_later"
         dispatcher.utter_message(response=response, cutoff=ship.cutoff, leaves_on=ship.leaves_on,
@@ -103,6 +114,16 @@ class ActionFreeShipping(Action):
 
 def _unshipped(order) -> bool:
     return order["status"] == "paid"
+
+
+def _latest_paid_unshipped(shop, tracker: Tracker):
+    """The buyer's own newest paid order still waiting to ship (the one named, if named)."""
+    account = account_of(tracker)
+    named = current(tracker, "order_id")
+    waiting = [o for o in shop.store.orders_of(account or "") if _unshipped(o) and o.get("paid_at")]
+    if named:
+        waiting = [o for o in waiting if o["order_id"] == named]
+    return max(waiting, key=lambda o: o["paid_at"]) if waiting else None
 
 
 def _shipped(order) -> bool:

@@ -104,7 +104,7 @@ ACCOUNTS = {
 # Optional second element: forced options (address index, invoice status, ...).
 PLAN = {
     "tb_lily": [
-        "unpaid", "closed_by_buyer", "paid_fresh", "paid_overdue",
+        "unpaid", "closed_by_buyer", ("paid_fresh", {"price_cut_since": 4}), "paid_overdue",
         "shipped_fresh", ("shipped_fresh", {"addr": 1}), "shipped_stalled",
         "delivered_recent", "delivered_old", ("completed", {"invoice": "issued"}),
         ("completed", {"addr": 1}), ("completed", {"invoice": "requested"}),
@@ -376,6 +376,9 @@ class Maker:
             via = None
         receiver = {"name": name, "region": region, "city": city, "address": address, "phone": phone}
         items = self.items()
+        if opts.get("price_cut_since"):
+            # Bought before the price was cut by this much: the buyer may ask for 价保.
+            items[0]["price"] = money(Decimal(str(items[0]["price"])) + Decimal(str(opts["price_cut_since"])))
         goods = sum(Decimal(str(i["price"])) * i["qty"] for i in items)
         upgrade = self.pick_upgrade(group, opts)
         postage = self.postage(group, upgrade)

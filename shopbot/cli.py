@@ -141,7 +141,7 @@ def model_retrain(args: argparse.Namespace) -> int:
         bar.set_postfix_str(message)
 
     try:
-        candidate = train_candidate(Path.cwd(), models / "candidates", progress)
+        candidate = train_candidate(Path.cwd(), models / "candidates", progress, finetune_from=live)
     except TrainingFailed as error:
         bar.close()
         print(f"error: {error}", file=sys.stderr)

@@ -14,6 +14,8 @@ from typing import Any, Dict, List, Optional
 LINE_KEY = "desk_line"
 # Set (true) on a line asked again: answer it as before if it was answered before.
 AGAIN_KEY = "desk_again"
+# The product (sku) whose page the buyer is on: what "这个 / 这款" means to the actions.
+PAGE_KEY = "page_sku"
 
 
 def replies_to_line(events: List[Any], line: str) -> Optional[List[Dict[str, Any]]]:

@@ -32,13 +32,15 @@ class StandInRasa:
 
     def __init__(self):
         self.sent, self.paused, self.resumed = [], [], []
+        self.pages = []  # the product page each line was sent from (None: none said)
         self.replies = lambda text: [{"recipient_id": "x", "text": f"亲,收到:{text}"}]
         self.down = False
         self.thinking_seconds = 0.0
         self.tracker = {}  # conversation -> [(the desk's name for the line, the replies)], as Rasa keeps them
 
-    async def send(self, conversation_id, text, account, line=None, again=False):
+    async def send(self, conversation_id, text, account, line=None, again=False, page_sku=None):
         await asyncio.sleep(self.thinking_seconds)
+        self.pages.append(page_sku)
         if self.down:
             raise RasaUnavailable("connection refused")
         kept = [replies for named, replies in self.tracker.get(conversation_id, []) if line and named == line]

@@ -1,7 +1,7 @@
 """Recognising which reply script produced a text the bot sent.
 
 The REST channel returns rendered text only; matching it back against the
-domain's templates ({slot} placeholders become wildcards) lets a test say "the
+domain's templates ({slot} placeholders become wildcards, maybe empty) lets a test say "the
 buyer got the out-of-stock reply" without hard-coding any sentence.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _patterns() -> Dict[str, List[Pattern]]:
         for variant in variants:
             if "text" in variant:
                 parts = re.split(r"\{[a-z_]+\}", variant["text"])
-                regex = "(.+?)".join(re.escape(p) for p in parts)
+                regex = "(.*?)".join(re.escape(p) for p in parts)  # a value may be empty
                 patterns.setdefault(name, []).append(re.compile(regex, re.S))
     return patterns
 

@@ -76,13 +76,16 @@ def assert_no_handoff(events: List[Dict[str, Any]]) -> None:
 # -- asking an action something -------------------------------------------------
 def ask(action_obj, text: str, intent: str, entities: Optional[Dict[str, str]] = None,
         slots: Optional[Dict[str, Any]] = None, account: Optional[str] = None,
-        history: Optional[List[Dict[str, Any]]] = None):
+        history: Optional[List[Dict[str, Any]]] = None, page_sku: Optional[str] = None):
     """Run `action_obj` on one buyer message; entities as {name: value}.
 
-    `account` is the verified account the channel vouched for (the message's metadata).
+    `account` is the verified account the channel vouched for (the message's metadata);
+    `page_sku` the product page the widget is on.
     """
     ents = [{"entity": k, "value": v} for k, v in (entities or {}).items()]
     metadata = {"account": account} if account is not None else {}
+    if page_sku is not None:
+        metadata["page_sku"] = page_sku
     events = list(history or []) + [user(text, intent, ents, metadata=metadata)]
     return run(action_obj, tracker(events, dict(slots or {})))
 

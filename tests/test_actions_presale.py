@@ -294,3 +294,16 @@ def test_asking_about_coupons_lists_promotions_and_coupons_from_settings(shop):
 def test_hesitating_buyer_hears_the_no_reason_return_days(shop):
     messages, _ = ask(ActionHesitate(), "我再看看", "hesitate")
     assert responses(messages) == ["utter_hesitate"]
+
+
+def test_discount_questions_are_answered_with_the_live_offers_before_any_no(shop):
+    """有优惠吗 / 买多能便宜吗 / 老顾客有优惠吗 name what the shop offers, not 'already a good price'."""
+    offers = shop.policy.promotions + shop.policy.coupons
+    for text, expected in (("有什么优惠吗", "utter_bargain_promotions"), ("能打折吗", "utter_bargain_promotions"),
+                           ("买多点能便宜吗", "utter_bargain_multibuy"),
+                           ("老顾客有优惠吗", "utter_bargain_member")):
+        messages, _ = ask(ActionBargain(), text, "bargain")
+        assert responses(messages) == [expected], text
+        told = render(messages[0])
+        assert any(offer in told for offer in offers), text
+        assert "已经很实惠" not in told

@@ -148,3 +148,21 @@ def test_a_price_asked_of_a_category_lists_its_products_to_choose(shop):
     assert responses(messages) == ["utter_which_product"]
     assert len(messages[0]["buttons"]) == 6
     assert slot_sets(events) == {"awaiting": "price"}
+
+
+# -- the product on the page -----------------------------------------------------------
+def test_this_one_on_a_product_page_is_that_product(shop):
+    from actions.presale import ActionStock
+
+    product = shop.store.product_by_sku("SN001")
+    priced, _ = ask(ActionPrice(), "这款多少钱", "ask_price", page_sku="SN001")
+    assert priced[0]["product"] == product.name
+    stocked, _ = ask(ActionStock(), "这款有货吗", "ask_stock", page_sku="SN001")
+    assert responses(stocked)[0].startswith("utter_stock_") and stocked[0]["product"] == product.name
+
+
+def test_a_product_named_in_the_line_wins_over_the_page_and_an_unknown_page_is_ignored(shop):
+    named, _ = ask(ActionPrice(), "夏威夷果多少钱", "ask_price", {"product": "夏威夷果"}, page_sku="SN001")
+    assert named[0]["product"] == "夏威夷果"
+    unknown, _ = ask(ActionPrice(), "这款多少钱", "ask_price", page_sku="NOPE-1")
+    assert responses(unknown) == ["utter_ask_price"]

@@ -95,6 +95,31 @@ def test_paid_on_sunday_morning_ships_the_next_day_even_before_the_cutoff(shop):
     assert messages[0]["leaves_on"] == "明天"
 
 
+def test_a_buyer_who_paid_last_night_is_told_when_that_order_leaves_not_to_pay_now(shop):
+    """我昨晚付的款今天能发吗: paid after yesterday's cut-off, it leaves today, by the buyer's own order."""
+    order = pick_order(shop, lambda o: o["status"] == "paid" and o["paid_at"])
+    paid = datetime.fromisoformat(order["paid_at"])
+    others = [o for o in all_orders(shop) if o["account"] == order["account"] and o["status"] == "paid"
+              and o["paid_at"] and o["paid_at"] > order["paid_at"]]
+    assert not others, "precondition: this is the buyer's newest paid order"
+    next_morning = (paid + timedelta(days=1)).replace(hour=9, minute=0)
+    while next_morning.weekday() == 6:  # the warehouse does not ship on Sundays
+        next_morning += timedelta(days=1)
+    shop_at(shop, next_morning.isoformat())
+    messages, events = ask(ActionShipTime(), "我昨晚付的款今天能发吗", "ask_ship_time", account=order["account"])
+    assert hours_since(shop, order["paid_at"]) < shop.policy.promise_hours, "precondition: not overdue"
+    assert responses(messages) == ["utter_ship_time_order"]
+    text = render(messages[0])
+    assert order["order_id"] in text and "现在付款" not in text
+    assert messages[0]["leaves_on"] == "今天"
+    assert_no_handoff(events)
+
+
+def test_an_anonymous_buyer_gets_the_general_rule(shop):
+    messages, _ = ask(ActionShipTime(), "我昨晚付的款今天能发吗", "ask_ship_time")
+    assert responses(messages)[0] in ("utter_ship_time_today", "utter_ship_time_later")
+
+
 # -- delivery time ----------------------------------------------------------------------
 @pytest.mark.parametrize("region", ["上海", "新疆", "四川", "北京"])
 def test_delivery_days_follow_the_region_group_in_settings(shop, region):

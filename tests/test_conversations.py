@@ -6,7 +6,9 @@ as the desk sends it, and the shop clock pinned to the sample data's "now".
 A turn's `expect` lists the reply scripts the buyer must get, in order;
 `contains` lists facts that must appear in the replies (stock numbers,
 postage, order numbers); `absent` lists text that must not appear anywhere
-(another account's data); `handoff: true` requires a handoff payload.
+(another account's data); `handoff: true` requires a handoff payload; `page`
+is the product page (sku) the widget is on; `buttons` lists button titles that
+must be offered.
 """
 from __future__ import annotations
 
@@ -29,10 +31,12 @@ def scenarios():
             yield pytest.param(scenario, id=f"{path.stem}: {scenario['name']}")
 
 
-def say(rasa_url, sender, text, account):
-    body = {"sender": sender, "message": text}
+def say(rasa_url, sender, text, account, page=None):
+    body = {"sender": sender, "message": text, "metadata": {}}
     if account:
-        body["metadata"] = {"account": account}
+        body["metadata"]["account"] = account
+    if page:
+        body["metadata"]["page_sku"] = page  # the product page the widget is on
     # As the desk sends it: with the channel token, so that the account is believed.
     response = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, headers=channel_headers(), timeout=30)
     response.raise_for_status()
@@ -44,7 +48,7 @@ def test_conversation(rasa_url, scenario):
     sender = uuid.uuid4().hex
     for number, turn in enumerate(scenario["turns"], start=1):
         account = turn.get("account", scenario.get("account"))
-        messages = say(rasa_url, sender, turn["user"], account)
+        messages = say(rasa_url, sender, turn["user"], account, turn.get("page", scenario.get("page")))
         texts = [m["text"] for m in messages if m.get("text")]
         got = [sorted(responses_matching(t)) or [f"<unrecognised: {t}>"] for t in texts]
         where = f"turn {number} ({turn['user']!r}): got {got}"
@@ -59,6 +63,9 @@ def test_conversation(rasa_url, scenario):
             assert str(fact) in joined, f"{where}; missing {fact!r}"
         for secret in turn.get("absent", []):
             assert str(secret) not in joined, f"{where}; leaked {secret!r}"
+        offered = [button.get("title") for m in messages for button in m.get("buttons") or []]
+        for title in turn.get("buttons", []):
+            assert title in offered, f"{where}; no button {title!r} in {offered}"
         payloads = [m["custom"]["handoff"] for m in messages
                     if isinstance(m.get("custom"), dict) and "handoff" in m["custom"]]
         if "handoff" in turn:

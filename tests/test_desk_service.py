@@ -75,7 +75,7 @@ async def test_the_bot_is_asked_only_once_the_buyers_line_is_stored(desk):
     stored_when_asked = []
     answer = desk.rasa.send
 
-    async def send(conversation_id, text, account, line=None, again=False):
+    async def send(conversation_id, text, account, line=None, again=False, page_sku=None):
         stored_when_asked.append(text in await desk.texts(conversation_id, "buyer"))
         return await answer(conversation_id, text, account, line)
 

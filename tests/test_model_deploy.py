@@ -148,3 +148,33 @@ def test_a_service_name_with_two_addresses_is_deployed_to_both(models, monkeypat
             replica.server.shutdown()
 
     assert [r.serving for r in both] == [str((models / "candidates" / "first.tar.gz").resolve())] * 2
+
+
+# -- a label going live by fine-tuning ----------------------------------------------------
+def test_a_retrain_fine_tunes_the_live_model_and_trains_from_scratch_when_rasa_refuses(tmp_path, monkeypatch):
+    from shopbot.training import retrain
+
+    live = tmp_path / "live.tar.gz"
+    live.write_bytes(b"model")
+    commands = []
+
+    def rasa_train(command, project_dir, model, progress):
+        commands.append(command)
+        if "--finetune" in command:
+            raise retrain.TrainingFailed("Cannot finetune: the domain changed")
+        model.write_bytes(b"new model")
+        return model
+
+    monkeypatch.setattr(retrain, "_run_training", rasa_train)
+    model = retrain.train_candidate(tmp_path, tmp_path / "candidates", finetune_from=live)
+    assert model.exists()
+    finetune, full = commands
+    assert finetune[finetune.index("--finetune") + 1] == str(live)
+    assert finetune[finetune.index("--epoch-fraction") + 1] == str(retrain.FINETUNE_EPOCH_FRACTION)
+    assert "--finetune" not in full
+
+    commands.clear()
+    monkeypatch.setattr(retrain, "_run_training", lambda command, project_dir, model, progress: (
+        commands.append(command), model.write_bytes(b"tuned"), model)[-1])
+    retrain.train_candidate(tmp_path, tmp_path / "candidates", finetune_from=live)
+    assert len(commands) == 1 and "--finetune" in commands[0]  # accepted: no second training

@@ -100,3 +100,12 @@ def test_pythonwarnings_holds_past_sanics_and_rasas_own_filters(setup, shown):
     assert ran.returncode == 0, ran.stderr[-2000:]
     assert [line for line in ("a third party's deprecation", "pyparsing's, a UserWarning too")
             if line in ran.stderr] == shown
+
+
+def test_a_line_is_cut_into_clauses_at_buyers_punctuation_and_spaces():
+    from shopbot.rasa_ext.second_question import clauses
+
+    assert clauses("芒果干有货吗？新疆包邮吗") == ["芒果干有货吗", "新疆包邮吗"]
+    assert clauses("亲在吗，这个多少钱~~") == ["亲在吗", "这个多少钱"]
+    assert clauses("好 的") == []  # one-character pieces are not questions
+    assert len(clauses("一问，二问，三问，四问，五问，六问")) == 4

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 from typing import Any, Optional
 
 from sanic import Blueprint, Request
@@ -59,6 +60,14 @@ async def resumable(store, hello: dict, account: Optional[str], secret: str):
     if signing.may_resume(existing.id, existing.account, hello.get("resume"), secret):
         return existing
     return existing if account is not None and existing.account == account else None
+
+
+SKU = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def sku_of(value) -> Optional[str]:
+    """A product code the widget says the buyer is looking at, if it looks like one; else None."""
+    return value if isinstance(value, str) and SKU.fullmatch(value) else None
 
 
 async def send(ws, event: dict) -> None:
@@ -112,6 +121,7 @@ def buyer_socket_blueprint() -> Blueprint:
             return
 
         socket_bucket = ctx.buyer_limits.for_socket()
+        page = sku_of(hello.get("sku"))  # the product page the widget is on: context, never identity
 
         async def on_message(raw: str) -> None:
             try:
@@ -139,7 +149,8 @@ def buyer_socket_blueprint() -> Blueprint:
             # Handled to the end even if this socket or this desk goes away meanwhile (a
             # restart drains it): the answer then reaches the buyer's next socket.
             handling = asyncio.ensure_future(ctx.service.buyer_message(
-                conversation, data.get("text"), client_id_of(data.get("client_id")), on_stored=confirm_resend))
+                conversation, data.get("text"), client_id_of(data.get("client_id")), on_stored=confirm_resend,
+                page_sku=sku_of(data.get("sku")) or page))
             ctx.in_flight.add(handling)
             handling.add_done_callback(ctx.in_flight.discard)
             await asyncio.shield(handling)  # one message at a time per socket, in order

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import aiohttp
 
-from shopbot.line_replies import AGAIN_KEY, LINE_KEY
+from shopbot.line_replies import AGAIN_KEY, LINE_KEY, PAGE_KEY
 
 # Rasa answered "not processed" (our REST channel's 503), or the balancer found no
 # replica (502/504): the message never reached a tracker, so sending it again is safe.
@@ -79,17 +79,20 @@ class RasaClient:
             await self._session.close()
 
     async def send(self, conversation_id: str, text: str, account: Optional[str],
-                   line: Optional[str] = None, again: bool = False) -> List[Dict[str, Any]]:
+                   line: Optional[str] = None, again: bool = False,
+                   page_sku: Optional[str] = None) -> List[Dict[str, Any]]:
         """The bot's replies; a replica dying or a store blinking is retried a few times.
 
         A timeout is not retried: Rasa may still be working on the message, and a
         second copy would be processed twice. `line`: the desk's name for the buyer's
         line (the widget's client id), kept with it in Rasa's tracker. `again`: the line
         may have been sent before (by a desk that died): Rasa answers it as it did then,
-        if it did (shopbot.rasa_ext.replay).
+        if it did (shopbot.rasa_ext patch 10). `page_sku`: the product page the buyer is on.
         """
         body: Dict[str, Any] = {"sender": conversation_id, "message": text}
         body["metadata"] = {"account": account} if account else {}
+        if page_sku:
+            body["metadata"][PAGE_KEY] = page_sku
         if line:
             body["metadata"][LINE_KEY] = line
             if again:

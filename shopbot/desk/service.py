@@ -126,8 +126,10 @@ class DeskService:
 
     # -- buyer ---------------------------------------------------------------------------
     async def buyer_message(self, conversation: Conversation, text: Any, client_id: Optional[str],
-                            on_stored: Optional[Callable[[Message], Awaitable[None]]] = None) -> Message:
-        """Store, then route; `on_stored` hears of the stored message before anything else happens."""
+                            on_stored: Optional[Callable[[Message], Awaitable[None]]] = None,
+                            page_sku: Optional[str] = None) -> Message:
+        """Store, then route; `on_stored` hears of the stored message before anything else happens.
+        `page_sku`: the product whose page the buyer is on (the bot's "这个"), as the widget says."""
         arrived = time.perf_counter()
         text = clean_buyer_text(text)
         message, state = await self.store.add_buyer_line(conversation.id, text, client_id, desk=self.hub.replica)
@@ -152,7 +154,7 @@ class DeskService:
         asked = time.perf_counter()
         self.stage_times.record("store_line", asked - arrived)
         replies, typing_shown = await self._wait_for_bot(conversation.id, self._ask_bot(
-            conversation.id, text, conversation.account, client_id))
+            conversation.id, text, conversation.account, client_id, page_sku=page_sku))
         answered = time.perf_counter()
         await self._answer(conversation, message, self.hub.replica, replies, typing_shown)
         done = time.perf_counter()
@@ -230,12 +232,13 @@ class DeskService:
                 or (message.created_at <= until and not (message.desk or "").startswith(ANSWERING))]
 
     def _ask_bot(self, conversation_id: str, text: str, account: Optional[str],
-                 line: Optional[str] = None, again: bool = False) -> "asyncio.Future":
+                 line: Optional[str] = None, again: bool = False,
+                 page_sku: Optional[str] = None) -> "asyncio.Future":
         """Rasa's replies, or None when it cannot answer (already under way when returned)."""
         async def ask() -> Optional[List[Dict[str, Any]]]:
             asked = time.perf_counter()
             try:
-                return await self.rasa.send(conversation_id, text, account, line, again=again)
+                return await self.rasa.send(conversation_id, text, account, line, again=again, page_sku=page_sku)
             except RasaUnavailable as error:
                 logger.warning("Rasa unavailable for %s: %s", conversation_id, error)
                 return None

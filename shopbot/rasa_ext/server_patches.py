@@ -6,7 +6,8 @@ Installed by shopbot.rasa_ext.apply(); numbered as they always were (5, 6, 8 and
 3. A lock waiter whose ticket expired takes a new one; Rasa's waits forever behind a dead replica's ticket (fix).
 4. Event classes are found by name in a table, not by walking every Event subclass for each event read (speed).
 7. "Append events" (the desk's pause and resume): one validator made once, as in 1 (speed).
-10. A line asked again (a dead desk's, metadata AGAIN_KEY) already in the tracker gets the replies it got then (fix).
+10. A line asked again (a dead desk's, metadata AGAIN_KEY) already in the tracker gets the replies it got then (fix);
+    a line of two questions gets the other one offered back as a button (second_question.py).
 """
 from __future__ import annotations
 
@@ -129,7 +130,11 @@ async def _handle_line_once(self, message):
                 await message.output_channel.send_response(message.sender_id, reply)
             return message.output_channel.messages if isinstance(message.output_channel,
                                                                   CollectingOutputChannel) else None
-    return await RASA_ORIGINALS["handle_message"](self, message)
+    from shopbot.rasa_ext.second_question import offer_second_question
+
+    replies = await RASA_ORIGINALS["handle_message"](self, message)
+    await offer_second_question(self, message)
+    return replies
 
 
 _event_classes: Dict[Text, Any] = {}

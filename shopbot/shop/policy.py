@@ -130,18 +130,18 @@ class ShopPolicy:
     def promise_hours(self) -> int:
         return int(self.settings["dispatch"].get("promise_hours", 48))
 
-    def ship_time(self, now: datetime) -> ShipTime:
-        """When an order paid at `now` leaves the warehouse."""
+    def ship_time(self, now: datetime, paid_at: Optional[datetime] = None) -> ShipTime:
+        """When an order paid at `paid_at` (by default: paid now) leaves the warehouse, said as of `now`."""
+        paid_at = paid_at or now
         ship_days = _ship_days(self.settings["dispatch"].get("days", "每天"))
-        day = now.date()
-        if now.weekday() in ship_days and now.time() < _parse_clock(self.cutoff):
-            return ShipTime(True, "今天", self.cutoff)
-        for offset in range(1, 8):
-            candidate = day + timedelta(days=offset)
-            if candidate.weekday() in ship_days:
-                label = "明天" if offset == 1 else f"周{WEEKDAYS[candidate.weekday()]}"
-                return ShipTime(False, label, self.cutoff)
-        return ShipTime(False, "明天", self.cutoff)
+        leaves = paid_at.date()
+        if not (paid_at.weekday() in ship_days and paid_at.time() < _parse_clock(self.cutoff)):
+            leaves = next((paid_at.date() + timedelta(days=offset) for offset in range(1, 8)
+                           if (paid_at.date() + timedelta(days=offset)).weekday() in ship_days),
+                          paid_at.date() + timedelta(days=1))
+        offset = (leaves - now.date()).days
+        label = "今天" if offset <= 0 else "明天" if offset == 1 else f"周{WEEKDAYS[leaves.weekday()]}"
+        return ShipTime(offset <= 0, label, self.cutoff)
 
     # -- returns, invoices, payment, bargaining -------------------------------
     @property

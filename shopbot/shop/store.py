@@ -155,6 +155,12 @@ class ShopStore:
                 sa.select(products_table).where(products_table.c.name == name)).first()
         return _product(row) if row else None
 
+    def product_by_sku(self, sku: str) -> Optional[Product]:
+        """A product by its code (the widget's product page)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(products_table).where(products_table.c.sku == sku)).first()
+        return _product(row) if row else None
+
     # -- orders --------------------------------------------------------------------
     def orders_of(self, account: str) -> List[Dict[str, Any]]:
         """The account's own orders, newest first."""

@@ -141,7 +141,7 @@ class RetrainJobs:
 
         try:
             live = retrain.live_model_path(self.rasa_url, self.token)
-            candidate = retrain.train_candidate(self.project_dir, models / "candidates", progress)
+            candidate = retrain.train_candidate(self.project_dir, models / "candidates", progress, finetune_from=live)
             job.state, job.progress, job.message = "evaluating", 92, "与线上模型对比评估中"
             self._save(job)
             result = compare_in_a_process_of_its_own(live, candidate, self.test_file, self.margin,

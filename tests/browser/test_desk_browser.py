@@ -34,6 +34,17 @@ def test_a_buyer_asks_about_stock_and_gets_the_answer(page_factory, desk):
     screenshot(page, "widget-stock-answer")
 
 
+def test_on_a_product_page_this_one_is_priced_with_the_shops_promotions(page_factory, desk):
+    """The storefront is the mango's page: "这款" is the mango, with its price and live offers."""
+    page = page_factory(**PHONE)
+    open_widget(page, desk)
+    say(page, "这款多少钱")
+    answer = last_bot_text(page)
+    expect(answer).to_contain_text(re.compile("芒果干.*¥29.9"), timeout=20000)
+    expect(answer).to_contain_text("店铺券满99减10")
+    screenshot(page, "widget-page-product-price")
+
+
 def test_complaint_handoff_agent_reply_hand_back_and_reload(page_factory, desk):
     buyer = page_factory(**PHONE)
     open_widget(buyer, desk)

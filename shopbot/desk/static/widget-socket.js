@@ -19,7 +19,8 @@ function send(frame) {
 function flushOutbox() {
   var changed = false;
   outbox.forEach(function (item) {
-    if (send({ type: "message", text: item.text, client_id: item.client_id, resend: item.sent !== false }) &&
+    if (send({ type: "message", text: item.text, client_id: item.client_id, resend: item.sent !== false,
+               sku: pageSku }) &&
         item.sent !== true) {
       item.sent = true;
       changed = true;
@@ -54,6 +55,7 @@ function connect() {
     if (buyer.account !== undefined) hello.account = buyer.account;
     if (buyer.ts !== undefined) hello.ts = buyer.ts;
     if (buyer.sig !== undefined) hello.sig = buyer.sig;
+    if (pageSku) hello.sku = pageSku;
     socket.send(JSON.stringify(hello));
   };
   socket.onmessage = function (event) {
@@ -137,7 +139,9 @@ function handle(data) {
 function resendLater(clientId, seconds) {
   setTimeout(function () {
     outbox.forEach(function (item) {
-      if (item.client_id === clientId) send({ type: "message", text: item.text, client_id: item.client_id, resend: true });
+      if (item.client_id === clientId) {
+        send({ type: "message", text: item.text, client_id: item.client_id, resend: true, sku: pageSku });
+      }
     });
   }, Math.min(Math.max(seconds, 1), 60) * 1000);
 }
@@ -152,7 +156,7 @@ function sendText(text) {
   outbox.push(item);
   saveOutbox();
   renderPending(item);
-  if (send({ type: "message", text: item.text, client_id: item.client_id, resend: false })) {
+  if (send({ type: "message", text: item.text, client_id: item.client_id, resend: false, sku: pageSku })) {
     item.sent = true;
     saveOutbox();
   } else {

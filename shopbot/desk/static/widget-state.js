@@ -1,5 +1,5 @@
 /* 买家挂件之一:配置与状态。
- * 用法:<script src="/widget.js" data-buyer='{"account":..,"ts":..,"sig":..}'></script>
+ * 用法:<script src="/widget.js" data-buyer='{"account":..,"ts":..,"sig":..}' data-sku="SN001"></script>
  * 这里读买家身份(data-buyer)和客服台地址,按账号分开的本地存储与发件箱,以及连接、显示的状态,
  * 挂件的其他部分都用它们,所以本文件排在挂件各部分的最前面。
  * 挂件的各部分不单独载入:客服台把 chat-render.js(ShopbotChat)和 WIDGET_PARTS 里的各部分
@@ -21,6 +21,13 @@ try {
 } catch (e) {
   buyer = {};
 }
+
+// 挂件所在的商品页(data-sku="SN001"):只作上下文,让"这个/这款"指这件宝贝,不是身份。
+var pageSku = null;
+(function () {
+  var sku = script && script.getAttribute("data-sku");
+  if (typeof sku === "string" && /^[A-Za-z0-9_-]{1,32}$/.test(sku)) pageSku = sku;
+})();
 
 var origin = window.location;
 try {
