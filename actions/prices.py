@@ -15,7 +15,8 @@ from shopbot.shop.pricing import nearest_threshold, price_drops, quote
 NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
             "八": 8, "九": 9, "十": 10}
 # "两袋" / "买3包" / "4盒": a count of items; "一斤" is a weight, not a count.
-QUANTITY = re.compile(r"([0-9]{1,3}|[一两二俩三仨四五六七八九十])\s*(?:件|袋|包|盒|份|瓶|罐|个|箱|桶|条|提)")
+# "30包装" is a pack size, not thirty packs.
+QUANTITY = re.compile(r"([0-9]{1,3}|[一两二俩三仨四五六七八九十])\s*(?:件|袋|包|盒|份|瓶|罐|个|箱|桶|条|提)(?!装)")
 # The buyer saw two prices (the page and the checkout, yesterday and today).
 TWO_PRICES = ("不一样", "不同", "怎么变", "变贵", "涨价", "两个价", "价格不对", "显示的")
 
@@ -55,10 +56,13 @@ class ActionPrice(Action):
         applying = {saving_text for saving_text, _ in priced.savings}
         savings = ",".join(f"{offer}省¥{_money(saving)}" for offer, saving in priced.savings)
         others = [offer.text for offer in offers if offer.text not in applying and offer.applies_to(product.category)]
-        hint = nearest_threshold(priced.pay, product.category, offers)
+        hint = nearest_threshold(priced.after_item_offers, product.category, offers)
         more = f"再凑¥{_money(hint[1])}就能用「{hint[0].text}」哦。" if hint else ""
         note = "页面价和结算价不一样的话,是因为优惠在下单结算时才扣减,以结算页的价格为准哦~" if mentions(
             text, *TWO_PRICES) else ""
+        if product.stock <= 0:  # a price is no use to a buyer who cannot buy it now
+            restock = product.restock_date.strftime("%m月%d日") if product.restock_date else "近期"
+            note = f"不过这款暂时卖完了,预计{restock}补货哦~" + note
         if priced.savings:
             dispatcher.utter_message(
                 response="utter_price_total", product=product.name, specs=product.specs,

@@ -45,6 +45,10 @@ def test_a_total_that_reaches_a_threshold_gets_the_reduction_and_one_below_is_to
     assert float(reached[0]["pay"]) == round(enough * product.price - 30 - 10, 2)
     single, _ = ask(ActionPrice(), "多少钱", "ask_price", {"product": product.name})
     assert "再凑¥" in render(single[0])
+    # How much more reaches 满199减30 counts what the coupon takes off afterwards too.
+    two = 199 // product.price
+    short, _ = ask(ActionPrice(), f"买{int(two)}袋多少钱", "ask_price", {"product": product.name})
+    assert f"再凑¥{round(199 - two * product.price, 2):g}" in render(short[0])
 
 
 def test_this_one_is_the_product_the_chat_is_about(shop):
@@ -67,7 +71,8 @@ def test_two_different_prices_are_explained(shop):
 
 
 def test_quantities_as_buyers_write_them():
-    assert [quantity_in(t) for t in ("两袋", "买3包", "来四盒吧", "多少钱一斤", "俩罐", "这个多少钱")] == [2, 3, 4, 1, 2, 1]
+    assert [quantity_in(t) for t in ("两袋", "买3包", "来四盒吧", "多少钱一斤", "俩罐", "这个多少钱", "30包装的多少钱")] == [
+        2, 3, 4, 1, 2, 1, 1]
 
 
 # -- price protection -----------------------------------------------------------
@@ -166,3 +171,9 @@ def test_a_product_named_in_the_line_wins_over_the_page_and_an_unknown_page_is_i
     assert named[0]["product"] == "夏威夷果"
     unknown, _ = ask(ActionPrice(), "这款多少钱", "ask_price", page_sku="NOPE-1")
     assert responses(unknown) == ["utter_ask_price"]
+
+
+def test_a_sold_out_product_is_priced_with_its_restock_date(shop):
+    product = next(p for p in shop.store.products() if p.stock == 0 and p.restock_date)
+    messages, _ = ask(ActionPrice(), "多少钱", "ask_price", {"product": product.name})
+    assert "暂时卖完了" in render(messages[0]) and product.restock_date.strftime("%m月%d日") in render(messages[0])

@@ -8,7 +8,7 @@ A turn's `expect` lists the reply scripts the buyer must get, in order;
 postage, order numbers); `absent` lists text that must not appear anywhere
 (another account's data); `handoff: true` requires a handoff payload; `page`
 is the product page (sku) the widget is on; `buttons` lists button titles that
-must be offered.
+must be offered; `expect_any` and `buttons_any`: at least one of them.
 """
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ def test_conversation(rasa_url, scenario):
         offered = [button.get("title") for m in messages for button in m.get("buttons") or []]
         for title in turn.get("buttons", []):
             assert title in offered, f"{where}; no button {title!r} in {offered}"
+        if "expect_any" in turn:  # either answer will do (which question of two comes first)
+            assert any(set(names) & set(turn["expect_any"]) for names in got), f"{where}; none of {turn['expect_any']}"
+        if "buttons_any" in turn:
+            assert set(offered) & set(turn["buttons_any"]), f"{where}; none of {turn['buttons_any']} in {offered}"
         payloads = [m["custom"]["handoff"] for m in messages
                     if isinstance(m.get("custom"), dict) and "handoff" in m["custom"]]
         if "handoff" in turn:

@@ -16,7 +16,7 @@ from shopbot.training.retrain import compare, train_candidate
 from tests.conftest import BIN, copy_project, trainer_stack
 from tests.replies import responses_matching
 
-WRONG = "推荐个好看的电视剧"  # chit-chat the shipped model, and its five-epoch twin, take for a product recommendation
+WRONG = "推荐几首好听的歌"  # chit-chat the five-epoch model takes for a product recommendation
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,7 @@ def test_a_csv_import_reports_what_was_added_refused_and_why(project_root, tmp_p
     project = project_copy(project_root, tmp_path)
     csv_file = tmp_path / "batch.csv"
     csv_file.write_text("intent,text\nask_stock,库房里还剩几箱\nask_stock,库房里还剩几箱\n"
-                        "greet,这款有货吗\nask_stock,\n", encoding="utf-8")
+                        "greet,有现货吗\nask_stock,\n", encoding="utf-8")
     result = subprocess.run([CLI, "nlu", "import", csv_file], cwd=project, capture_output=True, text=True)
     assert "added 1, duplicate 1, conflict 1, invalid 1" in result.stdout
     broken = subprocess.run([CLI, "nlu", "import", tmp_path / "missing.csv"], cwd=project,

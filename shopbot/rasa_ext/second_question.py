@@ -16,8 +16,12 @@ from typing import Any, Dict, List, Optional
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 CLAUSE_BREAKS = re.compile(r"[，,。．？?！!；;~～\s]+")
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 MAX_CLAUSES = 4
-MIN_CONFIDENCE = 0.6
+# A clause is offered only when it is plainly a question of its own: three Chinese
+# characters at least (not "bao", not "嗯嗯") and a confident intent.
+MIN_CHINESE = 3
+MIN_CONFIDENCE = 0.8
 # What a buyer asks about: what a second clause must be to be offered.
 QUESTIONS = {"ask_stock", "ask_shelf_life", "ask_product_info", "ask_recommendation", "ask_price",
              "price_protection", "ask_courier", "ask_ship_time", "ask_delivery_time", "ask_free_shipping",
@@ -27,8 +31,9 @@ OFFER = "亲,您还问到了「{clause}」,需要的话点一下,我接着为您
 
 
 def clauses(text: str) -> List[str]:
-    """The parts of a line between punctuation and spaces, of two characters or more."""
-    return [part for part in CLAUSE_BREAKS.split(text or "") if len(part) >= 2][:MAX_CLAUSES]
+    """The parts of a line between punctuation and spaces that could be a question of their own."""
+    return [part for part in CLAUSE_BREAKS.split(text or "")
+            if len(CHINESE.findall(part)) >= MIN_CHINESE][:MAX_CLAUSES]
 
 
 def _intent(parsed: Dict[str, Any]) -> Optional[str]:

@@ -45,6 +45,7 @@ class Quote:
     unit_price: float
     qty: int
     savings: List[Tuple[str, float]] = field(default_factory=list)
+    after_item_offers: float = 0.0  # what the order's thresholds (满减, coupons) are judged on
 
     @property
     def list_total(self) -> float:
@@ -69,9 +70,9 @@ def quote(unit_price: float, category: str, qty: int, offers: Iterable[Offer]) -
         if offer.nth >= 2 and offer.nth_rate < 1 and result.qty >= offer.nth:
             saving = unit_price * (1 - offer.nth_rate) * (result.qty // offer.nth)
             result.savings.append((offer.text, round(saving, 2)))
-    after_item_offers = result.pay  # each threshold is judged on this, not after the other thresholds
+    result.after_item_offers = result.pay  # each threshold is judged on this, not after the others
     for offer in offers:
-        if offer.off > 0 and after_item_offers >= offer.over:
+        if offer.off > 0 and result.after_item_offers >= offer.over:
             result.savings.append((offer.text, offer.off))
     return result
 
