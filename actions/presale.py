@@ -95,23 +95,51 @@ class ActionProductInfo(Action):
         return _remember(product)
 
 
+# What a buyer asks a recommendation for -> the catalog tag that answers it.
+WANTED_TAGS = (
+    (("无糖", "低糖", "少糖", "控糖", "血糖", "糖尿病", "不要太甜", "不甜", "减肥", "低卡", "热量低"), "低糖"),
+    (("孩子", "小孩", "宝宝", "儿童", "小朋友"), "儿童"),
+    (("送礼", "送人", "礼物", "礼盒", "送长辈", "送客户"), "送礼"),
+    (("办公室", "上班", "加班", "追剧"), "办公室"),
+    (("辣", "下酒", "重口"), "辣"),
+    (("新品", "新款", "新出"), "新品"),
+    (("卖得最好", "最火", "爆款", "热销", "最多人买"), "热销"),
+)
+# For a buyer who watches their sugar: the bot suggests, it does not advise on health.
+SUGAR_WORDS = ("糖尿病", "血糖", "控糖")
+
+
 class ActionRecommend(Action):
+    """Products for what the buyer asked (a need the catalog's tags answer, a category, a product
+    to compare with), in stock, else the shop's new and best-selling ones."""
+
     def name(self) -> Text:
         return "action_recommend"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         products = [p for p in get_shop().store.products() if p.stock > 0]
-        asked = _product(tracker)
-        if asked:
-            picks = [p for p in products if p.category == asked.category and p.sku != asked.sku]
-        else:
-            picks = [p for p in products if "新品" in p.tags] + [p for p in products if "热销" in p.tags]
+        text = latest_text(tracker)
+        tags = [tag for words, tag in WANTED_TAGS if mentions(text, *words)]
+        group = set(product_choices(tracker))
+        asked = _product(tracker) if not group else None
+        picks = [p for p in products if all(tag in p.tags for tag in tags)] if tags else list(products)
+        if group:
+            picks = [p for p in picks if p.name in group]
+        elif asked and not tags:
+            picks = [p for p in picks if p.category == asked.category and p.sku != asked.sku]
+        elif not tags:
+            picks = [p for p in picks if "新品" in p.tags] + [p for p in picks if "热销" in p.tags]
+        if not picks and (tags or group):
+            dispatcher.utter_message(response="utter_recommend_none")
+            return []
         seen, names = set(), []
         for p in picks or products:
             if p.name not in seen:
                 seen.add(p.name)
                 names.append(f"{p.name}(¥{p.price:.2f})")
         dispatcher.utter_message(response="utter_recommend", products="、".join(names[:3]))
+        if mentions(text, *SUGAR_WORDS):
+            dispatcher.utter_message(response="utter_recommend_health")
         return []
 
 

@@ -307,3 +307,22 @@ def test_discount_questions_are_answered_with_the_live_offers_before_any_no(shop
         told = render(messages[0])
         assert any(offer in told for offer in offers), text
         assert "已经很实惠" not in told
+
+
+def test_a_recommendation_for_a_need_gives_products_tagged_for_it(shop):
+    """无糖 / 给孩子 / 送礼: the catalog's tags answer it; a sugared snack is never offered to a diabetic."""
+    for text, tag in (("家里老人有糖尿病，推荐点无糖的零食", "低糖"), ("给小孩吃的推荐几个", "儿童"),
+                      ("送客户的礼盒推荐一下", "送礼")):
+        messages, _ = ask(ActionRecommend(), text, "ask_recommendation")
+        assert responses(messages)[0] == "utter_recommend", text
+        for name, _ in recommended(messages[0]):
+            assert tag in shop.store.product(name).tags, (text, name)
+    sugar, _ = ask(ActionRecommend(), "家里老人有糖尿病，推荐点无糖的零食", "ask_recommendation")
+    assert responses(sugar) == ["utter_recommend", "utter_recommend_health"]
+    assert "芒果干" not in render(sugar[0])
+
+
+def test_a_recommendation_within_a_category_stays_in_it(shop):
+    nuts = "|".join(p.name for p in shop.store.products() if p.category == "坚果")
+    messages, _ = ask(ActionRecommend(), "坚果哪个好吃", "ask_recommendation", {"product_group": nuts})
+    assert {shop.store.product(name).category for name, _ in recommended(messages[0])} == {"坚果"}

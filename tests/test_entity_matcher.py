@@ -75,3 +75,11 @@ def test_a_short_name_of_several_products_is_a_group_to_choose_from(matcher):
 def test_everyday_words_are_not_taken_for_products(matcher):
     for text in ("木有货了吗", "页面上写的价格", "我坐地铁去", "这个锅谁背", "儿子喜欢吃"):
         assert not [e for e, _ in found(matcher, text) if e.startswith("product")], text
+
+
+def test_a_line_made_of_the_shops_names_is_covered_and_a_question_is_not(matcher):
+    from shopbot.nlu.bare_value import COVERED, covered_share
+
+    for text, bare in (("新疆乌鲁木齐", True), ("临安山核桃", True), ("3241683524485628643", True),
+                       ("新疆乌鲁木齐包邮吗", False), ("芒果干有货吗", False)):
+        assert (covered_share(text, matcher.find(text)) >= COVERED) is bare, text
