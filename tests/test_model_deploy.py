@@ -7,6 +7,7 @@ PUT /model, so a refusal can be staged.
 """
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -156,6 +157,7 @@ def test_a_retrain_fine_tunes_the_live_model_and_trains_from_scratch_when_rasa_r
 
     live = tmp_path / "live.tar.gz"
     live.write_bytes(b"model")
+    shutil.copy(Path(__file__).resolve().parent.parent / "config.yml", tmp_path / "config.yml")  # 30 epochs
     commands = []
 
     def rasa_train(command, project_dir, model, progress):
@@ -170,7 +172,7 @@ def test_a_retrain_fine_tunes_the_live_model_and_trains_from_scratch_when_rasa_r
     assert model.exists()
     finetune, full = commands
     assert finetune[finetune.index("--finetune") + 1] == str(live)
-    assert finetune[finetune.index("--epoch-fraction") + 1] == str(retrain.FINETUNE_EPOCH_FRACTION)
+    assert float(finetune[finetune.index("--epoch-fraction") + 1]) == retrain.FINETUNE_EPOCH_FRACTION
     assert "--finetune" not in full
 
     commands.clear()
@@ -178,3 +180,13 @@ def test_a_retrain_fine_tunes_the_live_model_and_trains_from_scratch_when_rasa_r
         commands.append(command), model.write_bytes(b"tuned"), model)[-1])
     retrain.train_candidate(tmp_path, tmp_path / "candidates", finetune_from=live)
     assert len(commands) == 1 and "--finetune" in commands[0]  # accepted: no second training
+
+
+def test_a_short_training_fine_tunes_for_at_least_three_epochs(tmp_path):
+    from shopbot.training import retrain
+
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: DIETClassifier\n    epochs: 5\n", encoding="utf-8")
+    assert retrain.finetune_fraction(config) == 0.6
+    config.write_text("pipeline:\n  - name: DIETClassifier\n    epochs: 100\n", encoding="utf-8")
+    assert retrain.finetune_fraction(config) == retrain.FINETUNE_EPOCH_FRACTION

@@ -71,8 +71,22 @@ class Comparison:
         return data
 
 
-# A fine-tuning run trains this share of config.yml's epochs, starting from the live model.
+# A fine-tuning run trains this share of config.yml's epochs, starting from the live model,
+# and at least FINETUNE_MIN_EPOCHS: one epoch moves a new label only part of the way.
 FINETUNE_EPOCH_FRACTION = 0.3
+FINETUNE_MIN_EPOCHS = 3
+
+
+def finetune_fraction(config_file: Path) -> float:
+    """The share of the classifier's epochs a fine-tuning run trains (see FINETUNE_MIN_EPOCHS)."""
+    import yaml
+
+    try:
+        pipeline = (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+        epochs = next(int(c.get("epochs", 300)) for c in pipeline if c.get("name") == "DIETClassifier")
+    except (OSError, StopIteration, ValueError, TypeError, AttributeError):
+        return FINETUNE_EPOCH_FRACTION
+    return min(1.0, max(FINETUNE_EPOCH_FRACTION, FINETUNE_MIN_EPOCHS / max(epochs, 1)))
 
 
 def train_candidate(project_dir: Path, models_dir: Path,
@@ -94,8 +108,8 @@ def train_candidate(project_dir: Path, models_dir: Path,
     progress(2, "准备训练数据")
     if finetune_from is not None and finetune_from.exists():
         try:
-            return _run_training(command + ["--finetune", str(finetune_from),
-                                            "--epoch-fraction", str(FINETUNE_EPOCH_FRACTION)],
+            fraction = finetune_fraction(project_dir / "config.yml")
+            return _run_training(command + ["--finetune", str(finetune_from), "--epoch-fraction", f"{fraction:.3f}"],
                                  project_dir, models_dir / f"{name}.tar.gz", progress)
         except TrainingFailed as error:
             logger.warning("fine-tuning %s was refused, training from scratch: %s", finetune_from, error)
