@@ -82,8 +82,12 @@ def product_choices(tracker: Tracker) -> List[str]:
     return group.split("|") if group else []
 
 
-def ask_which_product(dispatcher, choices: List[str], topic: str) -> List[Dict[str, Any]]:
-    """Ask which of several products the buyer means, one button each; the answer continues `topic`."""
+def ask_which_product(dispatcher, tracker: Tracker, topic: str) -> Optional[List[Dict[str, Any]]]:
+    """When the buyer's short name means several products, ask which, one button each (the answer
+    continues `topic`) and return the events; None when there is nothing to ask."""
+    choices = product_choices(tracker)
+    if not choices:
+        return None
     dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
                              buttons=[{"title": name, "payload": name} for name in choices[:6]])
     return [await_answer(topic)]

@@ -34,8 +34,9 @@ class ActionStock(Action):
         return "action_stock"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
-        if product_choices(tracker):
-            return ask_which_product(dispatcher, product_choices(tracker), "stock")
+        asked = ask_which_product(dispatcher, tracker, "stock")
+        if asked is not None:
+            return asked
         product = _product(tracker)
         if product is None:
             dispatcher.utter_message(response="utter_ask_stock")
@@ -60,8 +61,9 @@ class ActionShelfLife(Action):
         return "action_shelf_life"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
-        if product_choices(tracker):
-            return ask_which_product(dispatcher, product_choices(tracker), "shelf_life")
+        asked = ask_which_product(dispatcher, tracker, "shelf_life")
+        if asked is not None:
+            return asked
         product = _product(tracker)
         if product is None or product.production_date is None:
             dispatcher.utter_message(response="utter_ask_shelf_life")
@@ -82,8 +84,9 @@ class ActionProductInfo(Action):
         return "action_product_info"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
-        if product_choices(tracker):
-            return ask_which_product(dispatcher, product_choices(tracker), "product_info")
+        asked = ask_which_product(dispatcher, tracker, "product_info")
+        if asked is not None:
+            return asked
         product = _product(tracker)
         if product is None:
             dispatcher.utter_message(response="utter_ask_product_info")

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (account_of, ask_which_product, current, get_shop, handoff,
-                            latest_text, mentions, product_choices, product_in_view)
+                            latest_text, mentions, product_in_view)
 from shopbot.shop.pricing import nearest_threshold, price_drops, quote
 
 NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -41,8 +41,9 @@ class ActionPrice(Action):
         return "action_price"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
-        if product_choices(tracker):
-            return ask_which_product(dispatcher, product_choices(tracker), "price")
+        asked = ask_which_product(dispatcher, tracker, "price")
+        if asked is not None:
+            return asked
         shop = get_shop()
         name = product_in_view(tracker)
         product = shop.store.product(name) if name else None

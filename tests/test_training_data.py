@@ -18,6 +18,13 @@ def training_examples(root: Path):
     return examples
 
 
+def intent_counts(examples) -> dict:
+    counts = {}
+    for _, intent in examples:
+        counts[intent] = counts.get(intent, 0) + 1
+    return counts
+
+
 def canonical(text: str) -> str:
     return "".join(ch for ch in normalize_text(text) if ch.isalnum())
 
@@ -35,9 +42,7 @@ def test_domain_has_exactly_the_taxonomy(project_root):
 
 
 def test_enough_training_examples_per_intent(project_root):
-    counts = {}
-    for _, intent in training_examples(project_root):
-        counts[intent] = counts.get(intent, 0) + 1
+    counts = intent_counts(training_examples(project_root))
     for intent in taxonomy_intents(project_root):
         assert counts.get(intent, 0) >= 120, f"{intent}: {counts.get(intent, 0)} < 120"
 
@@ -53,17 +58,13 @@ def test_the_training_data_has_the_shape_of_real_buyers_lines(project_root):
 
 
 def test_the_blind_set_covers_every_intent(project_root):
-    counts = {}
-    for _, intent in load_examples(project_root / "tests" / "nlu_blind.yml"):
-        counts[intent] = counts.get(intent, 0) + 1
+    counts = intent_counts(load_examples(project_root / "tests" / "nlu_blind.yml"))
     for intent in taxonomy_intents(project_root):
         assert counts.get(intent, 0) >= 25, intent
 
 
 def test_test_split_covers_every_intent(project_root):
-    counts = {}
-    for _, intent in load_examples(project_root / "tests" / "nlu_test.yml"):
-        counts[intent] = counts.get(intent, 0) + 1
+    counts = intent_counts(load_examples(project_root / "tests" / "nlu_test.yml"))
     for intent in taxonomy_intents(project_root):
         assert counts.get(intent, 0) >= 15, intent
 

@@ -79,8 +79,11 @@ async def start(app: Sanic, _loop) -> None:
     ctx.shop_name = policy.shop_name
     ctx.retrain_jobs = RetrainJobs(Path.cwd(), cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
                                    rasa_replica_urls=cfg.rasa_replica_urls)
-    ctx.recovery = [asyncio.ensure_future(recover_abandoned(ctx.service)),
-                    asyncio.ensure_future(answer_for_gone_desks(ctx.service))]
+    ctx.recovery = [
+        asyncio.ensure_future(keep_doing(RECOVER_EVERY, ctx.service.recover_unanswered,
+                                         "could not look for abandoned messages")),
+        asyncio.ensure_future(keep_doing(GONE_DESKS_EVERY, ctx.service.recover_lines_of_gone_desks,
+                                         "could not answer for a desk that stopped"))]
 
 
 async def drain(app: Sanic, _loop=None) -> None:
@@ -107,21 +110,15 @@ async def stop(app: Sanic, _loop) -> None:
     await ctx.login_throttle.close()
 
 
-async def recover_abandoned(service: DeskService) -> None:
-    """Every few seconds, answer what a desk that died left unanswered (never stops on an error)."""
-    while True:
-        await asyncio.sleep(RECOVER_EVERY)
-        try:
-            await service.recover_unanswered()
-        except Exception:  # the database or Redis away: the next round tries again
-            logger.exception("could not look for abandoned messages")
-
-
-async def answer_for_gone_desks(service: DeskService, every: float = 0.5) -> None:
-    """Answer a killed desk's buyers within seconds: as soon as the hub sees it gone."""
+async def keep_doing(every: float, work, failed: str) -> None:
+    """`await work()` every `every` seconds until cancelled; an error is logged and the next round tries again
+    (the database or Redis away)."""
     while True:
         await asyncio.sleep(every)
         try:
-            await service.recover_lines_of_gone_desks()
-        except Exception:  # the database or Redis away: the next round tries again
-            logger.exception("could not answer for a desk that stopped")
+            await work()
+        except Exception:
+            logger.exception(failed)
+
+
+GONE_DESKS_EVERY = 0.5  # a killed desk's buyers are answered this soon after the hub sees it gone
