@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 
+from shopbot.shop.goods_phrase import goods_named
 from shopbot.shop.service import get_shop  # noqa: F401  (re-exported for actions)
 
 HANDOFF_ACTION = "action_handoff"
@@ -82,12 +83,28 @@ def product_choices(tracker: Tracker) -> List[str]:
     return group.split("|") if group else []
 
 
-def ask_which_product(dispatcher, tracker: Tracker, topic: str) -> Optional[List[Dict[str, Any]]]:
-    """When the buyer's short name means several products, ask which, one button each (the answer
-    continues `topic`) and return the events; None when there is nothing to ask."""
+def resolve_product_name(dispatcher, tracker: Tracker, topic: str) -> Optional[List[Dict[str, Any]]]:
+    """Speak for a product question whose words are not one of the shop's products, and return
+    the events; None when there is nothing to say (a product was named, or none at all).
+
+    A short name meaning several products gets a which-one question, one button each (the
+    answer continues `topic`); goods the shop does not sell ("小龙虾有货吗") are said to be
+    not sold here, with what the shop does sell, before the product in view is assumed.
+    """
     choices = product_choices(tracker)
-    if not choices:
+    if choices:
+        dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
+                                 buttons=[{"title": name, "payload": name} for name in choices[:6]])
+        return [await_answer(topic)]
+    if latest_entity(tracker, "product"):
         return None
-    dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
-                             buttons=[{"title": name, "payload": name} for name in choices[:6]])
-    return [await_answer(topic)]
+    goods = goods_named(latest_text(tracker))
+    if goods is None:
+        return None
+    products = get_shop().store.products()
+    if any(goods in surface or surface in goods for p in products for surface in [p.name, *p.aliases]):
+        return None  # one of ours, in words the NLU did not take for it: ask, do not deny
+    categories = list(dict.fromkeys(p.category for p in products if p.category))
+    dispatcher.utter_message(response="utter_product_not_sold", goods=goods,
+                             shop_name=get_shop().policy.shop_name, categories="、".join(categories[:6]))
+    return [SlotSet("product", None)]

@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (ask_which_product, get_shop, latest_entity, latest_text,
-                            mentions, product_choices, product_in_view)
+from actions.common import (get_shop, latest_entity, latest_text, mentions, product_choices,
+                            product_in_view, resolve_product_name)
 
 LOW_STOCK = 10
 # A buyer asking which offers there are, rather than for a lower price.
@@ -34,7 +34,7 @@ class ActionStock(Action):
         return "action_stock"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
-        asked = ask_which_product(dispatcher, tracker, "stock")
+        asked = resolve_product_name(dispatcher, tracker, "stock")
         if asked is not None:
             return asked
         product = _product(tracker)
@@ -61,7 +61,7 @@ class ActionShelfLife(Action):
         return "action_shelf_life"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
-        asked = ask_which_product(dispatcher, tracker, "shelf_life")
+        asked = resolve_product_name(dispatcher, tracker, "shelf_life")
         if asked is not None:
             return asked
         product = _product(tracker)
@@ -84,7 +84,7 @@ class ActionProductInfo(Action):
         return "action_product_info"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
-        asked = ask_which_product(dispatcher, tracker, "product_info")
+        asked = resolve_product_name(dispatcher, tracker, "product_info")
         if asked is not None:
             return asked
         product = _product(tracker)

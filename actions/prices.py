@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (account_of, ask_which_product, current, get_shop, handoff,
-                            latest_text, mentions, product_in_view)
+from actions.common import (account_of, current, get_shop, handoff, latest_text, mentions,
+                            product_in_view, resolve_product_name)
 from shopbot.shop.pricing import nearest_threshold, price_drops, quote
 
 NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -41,7 +41,7 @@ class ActionPrice(Action):
         return "action_price"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain) -> List[Dict]:
-        asked = ask_which_product(dispatcher, tracker, "price")
+        asked = resolve_product_name(dispatcher, tracker, "price")
         if asked is not None:
             return asked
         shop = get_shop()

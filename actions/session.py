@@ -21,7 +21,7 @@ def _continuations() -> Dict[str, Action]:
     return {"urge_shipping": ActionUrgeShipping(), "logistics": ActionLogistics(),
             "change_order": ActionChangeOrder(), "return": ActionReturn(),
             "return_reason": ActionReturn(), "refund": ActionRefundProgress(),
-            # which of several products the buyer meant (actions.common.ask_which_product)
+            # which of several products the buyer meant (actions.common.resolve_product_name)
             "stock": ActionStock(), "shelf_life": ActionShelfLife(), "product_info": ActionProductInfo(),
             "price": ActionPrice()}
 

@@ -177,3 +177,29 @@ def test_a_sold_out_product_is_priced_with_its_restock_date(shop):
     product = next(p for p in shop.store.products() if p.stock == 0 and p.restock_date)
     messages, _ = ask(ActionPrice(), "多少钱", "ask_price", {"product": product.name})
     assert "暂时卖完了" in render(messages[0]) and product.restock_date.strftime("%m月%d日") in render(messages[0])
+
+
+# -- goods the shop does not sell ----------------------------------------------------
+def test_goods_the_shop_does_not_sell_are_said_to_be_not_sold_whatever_the_question(shop):
+    from actions.presale import ActionProductInfo, ActionShelfLife, ActionStock
+
+    for action, text, intent in ((ActionStock(), "小龙虾有货吗", "ask_stock"),
+                                 (ActionPrice(), "亲，你们店里有卖辣条吗？多少钱", "ask_price"),
+                                 (ActionShelfLife(), "奶茶保质期多久", "ask_shelf_life"),
+                                 (ActionProductInfo(), "你家的红薯干甜不甜", "ask_product_info")):
+        # Neither the chat's earlier product nor the page's is taken for goods named now.
+        messages, events = ask(action, text, intent, slots={"product": "芒果干"}, page_sku="SN001")
+        assert responses(messages) == ["utter_product_not_sold"], text
+        reply = render(messages[0])
+        assert messages[0]["goods"] in text and "没有卖" in reply and "坚果" in reply
+        assert slot_sets(events) == {"product": None}
+
+
+def test_a_question_about_this_one_or_in_our_words_is_not_taken_for_other_goods(shop):
+    from actions.presale import ActionStock
+
+    on_page, _ = ask(ActionStock(), "这款还有货吗", "ask_stock", page_sku="SN001")
+    assert on_page[0]["product"] == shop.store.product_by_sku("SN001").name
+    # "芒果干片" is not an alias, but holds one of ours: ask which, never deny it.
+    ours, _ = ask(ActionStock(), "芒果干片有货吗", "ask_stock")
+    assert responses(ours) == ["utter_ask_stock"]
