@@ -60,12 +60,20 @@ class ActionShipTime(Action):
 
 
 class ActionDeliveryTime(Action):
+    """When goods arrive: for a place the chat is about, that place's days; else for the buyer's own
+    order on its way (or paid and waiting) its dates, from the day it left (or leaves) and its address."""
+
     def name(self) -> Text:
         return "action_delivery_time"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
-        policy = get_shop().policy
+        shop = get_shop()
+        policy = shop.policy
         region = current(tracker, "region")
+        # A place the chat is about is a question about that place; else about the buyer's parcel.
+        order = None if region else _latest_on_its_way(shop, tracker)
+        if order is not None:
+            return _tell_arrival(dispatcher, shop, order)
         if region and policy.region_group(region):
             if not policy.postage(region).shipped:
                 dispatcher.utter_message(response="utter_not_shipped", region=region)
@@ -75,6 +83,38 @@ class ActionDeliveryTime(Action):
             return [SlotSet("region", region)]
         dispatcher.utter_message(response="utter_delivery_time_general", days=policy.delivery_days(None))
         return []
+
+
+def _latest_on_its_way(shop, tracker: Tracker):
+    """The buyer's own newest order shipped and not yet delivered, else newest paid and waiting."""
+    orders = shop.store.orders_of(account_of(tracker) or "")
+    moving = [o for o in orders if o["status"] == "shipped" and o.get("shipped_at")
+              and not any("签收" in e.get("event", "") for e in o.get("logistics") or [])]
+    if moving:
+        return max(moving, key=lambda o: o["shipped_at"])
+    waiting = [o for o in orders if _unshipped(o) and o.get("paid_at")]
+    return max(waiting, key=lambda o: o["paid_at"]) if waiting else None
+
+
+def _tell_arrival(dispatcher: CollectingDispatcher, shop, order) -> List[Dict]:
+    policy = shop.policy
+    region = (order.get("receiver") or {}).get("region") or None
+    days = policy.delivery_days(region)
+    events = [SlotSet("order_id", order["order_id"])]
+    if order["status"] == "shipped":
+        shipped = parse_time(order["shipped_at"])
+        latest = (order.get("logistics") or [{}])[-1]
+        dispatcher.utter_message(response="utter_delivery_time_shipped", order_id=order["order_id"],
+                                 shipped=shipped.strftime("%m月%d日"), courier=order.get("courier") or "快递",
+                                 region=region or "您那边", days=days,
+                                 arrival=policy.arrival_span(region, shipped.date()),
+                                 event=latest.get("event") or "暂无更新")
+        return events
+    ship = policy.ship_time(shop.now(), paid_at=parse_time(order["paid_at"]))
+    dispatcher.utter_message(response="utter_delivery_time_waiting", order_id=order["order_id"],
+                             leaves_on=ship.leaves_on, region=region or "您那边", days=days,
+                             arrival=policy.arrival_span(region, ship.leaves))
+    return events
 
 
 class ActionFreeShipping(Action):
@@ -150,7 +190,7 @@ class ActionUrgeShipping(Action):
         if overdue:
             dispatcher.utter_message(response="utter_urge_overdue", order_id=order["order_id"])
             return lookup.events + handoff("shipping_overdue", "high")
-        ship = shop.policy.ship_time(shop.now())
+        ship = shop.policy.ship_time(shop.now(), paid_at=paid)
         dispatcher.utter_message(response="utter_urge_shipping_soon", order_id=order["order_id"],
                                  leaves_on=ship.leaves_on)
         return lookup.events
@@ -190,7 +230,7 @@ class ActionLogistics(Action):
             dispatcher.utter_message(response="utter_order_not_paid", order_id=order["order_id"])
             return lookup.events
         if _unshipped(order):
-            ship = shop.policy.ship_time(shop.now())
+            ship = shop.policy.ship_time(shop.now(), paid_at=parse_time(order.get("paid_at")))
             dispatcher.utter_message(response="utter_not_shipped_yet", order_id=order["order_id"],
                                      leaves_on=ship.leaves_on)
             return lookup.events

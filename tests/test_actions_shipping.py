@@ -1,6 +1,8 @@
 """Couriers, dispatch times, delivery estimates, postage, hurrying and tracking."""
 from __future__ import annotations
 
+import json
+import shutil
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -11,7 +13,7 @@ from actions.shipping import (ActionCourier, ActionDeliveryTime, ActionFreeShipp
 from tests.shop_action_helpers import (all_orders, ask, assert_hands_off, assert_no_handoff,
                                        everything_sent, hours_since, last_logistics_at, pick_order,
                                        render, responses, shop_at, shop_dir_copy, restart_with,
-                                       signed_at, slot_sets)
+                                       signed_at, slot_sets, SHOP_DIR)
 
 
 # -- couriers -----------------------------------------------------------------------
@@ -158,6 +160,58 @@ def test_delivery_time_to_a_region_the_shop_does_not_ship_to_gives_no_estimate(s
     messages, _ = ask(ActionDeliveryTime(), "发香港几天到", "ask_delivery_time", {"region": "香港"})
     assert responses(messages) == ["utter_not_shipped"]
     assert "天左右" not in render(messages[0])
+
+
+def _newest(shop, account, status, stamp):
+    return max((o for o in all_orders(shop) if o["account"] == account and o["status"] == status and o.get(stamp)),
+               key=lambda o: o[stamp])
+
+
+def test_a_buyer_with_a_parcel_on_its_way_is_told_when_that_parcel_arrives(shop):
+    """几天能到, from a buyer whose order has shipped: its own dates, from the day it left and its address."""
+    order = pick_order(shop, lambda o: o["status"] == "shipped" and o.get("shipped_at") and not any(
+        "签收" in e["event"] for e in o.get("logistics") or []))
+    order = _newest(shop, order["account"], "shipped", "shipped_at")
+    messages, events = ask(ActionDeliveryTime(), "几天能到啊", "ask_delivery_time", account=order["account"])
+    assert responses(messages) == ["utter_delivery_time_shipped"]
+    region = order["receiver"]["region"]
+    days = shop.policy.delivery_days(region)
+    first = datetime.fromisoformat(order["shipped_at"]).date() + timedelta(days=int(days.split("-")[0]))
+    text = render(messages[0])
+    assert order["order_id"] in text and region in text and first.strftime("%m月%d日") in text
+    assert order["logistics"][-1]["event"] in text
+    assert slot_sets(events) == {"order_id": order["order_id"]}
+
+
+def test_a_buyer_whose_paid_order_waits_is_told_the_day_it_leaves_and_arrives(shop, tmp_path):
+    order = pick_order(shop, lambda o: o["status"] == "paid" and o["paid_at"])
+    order = _newest(shop, order["account"], "paid", "paid_at")
+    # This buyer's parcels already on their way are delivered, in a copy of the shop's orders.
+    edited = tmp_path / "orders_shop"
+    shutil.copytree(SHOP_DIR, edited)
+    orders = json.loads((edited / "orders.json").read_text(encoding="utf-8"))
+    for other in orders["orders"]:
+        if other["account"] == order["account"] and other["status"] == "shipped":
+            other["status"] = "delivered"
+    (edited / "orders.json").write_text(json.dumps(orders, ensure_ascii=False), encoding="utf-8")
+    shop.store.sync_from_files(edited)
+    paid = datetime.fromisoformat(order["paid_at"])
+    shop_at(shop, (paid + timedelta(minutes=30)).isoformat())
+    messages, _ = ask(ActionDeliveryTime(), "什么时候能收到", "ask_delivery_time", account=order["account"])
+    assert responses(messages) == ["utter_delivery_time_waiting"]
+    ship = shop.policy.ship_time(shop.now(), paid_at=paid)
+    assert messages[0]["leaves_on"] == ship.leaves_on and order["order_id"] in render(messages[0])
+    assert messages[0]["arrival"] == shop.policy.arrival_span(order["receiver"]["region"], ship.leaves)
+
+
+def test_a_place_the_chat_is_about_is_answered_for_that_place_even_with_an_order_on_its_way(shop):
+    order = pick_order(shop, lambda o: o["status"] == "shipped")
+    named, _ = ask(ActionDeliveryTime(), "发新疆几天到", "ask_delivery_time", {"region": "新疆"},
+                   account=order["account"])
+    assert responses(named) == ["utter_delivery_time_region"]
+    earlier, _ = ask(ActionDeliveryTime(), "那几天能到", "ask_delivery_time", slots={"region": "新疆"},
+                     account=order["account"])
+    assert responses(earlier) == ["utter_delivery_time_region"]
 
 
 # -- postage --------------------------------------------------------------------------

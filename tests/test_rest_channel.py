@@ -30,7 +30,8 @@ TYPICAL = {
     "ask_courier": ("发什么快递", {"utter_courier_default"}),
     # The buyer has a paid order waiting: the answer is about it, else the general rule.
     "ask_ship_time": ("什么时候发货", {"utter_ship_time_order", "utter_ship_time_today", "utter_ship_time_later"}),
-    "ask_delivery_time": ("几天能到", {"utter_delivery_time_general"}),
+    "ask_delivery_time": ("几天能到", {"utter_delivery_time_shipped", "utter_delivery_time_waiting",
+                                       "utter_delivery_time_general"}),
     "ask_free_shipping": ("包邮吗", {"utter_free_shipping_ask_region"}),
     "urge_shipping": ("怎么还不发货啊", {"utter_ask_which_order", "utter_urge_shipping_soon", "utter_urge_overdue"}),
     "ask_logistics": ("物流怎么不动了", {"utter_ask_which_order", "utter_logistics_status", "utter_logistics_stalled"}),

@@ -8,7 +8,7 @@ cards never cost extra, free shipping is decided before payment only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -34,6 +34,7 @@ class ShipTime:
     today: bool           # an order paid now leaves today
     leaves_on: str        # 今天 / 明天 / 周一 ...
     cutoff: str
+    leaves: Optional[date] = None  # the day it leaves the warehouse
 
 
 def _parse_clock(value: str) -> time:
@@ -121,6 +122,13 @@ class ShopPolicy:
         spans = [[int(part) for part in str(value).split("-")] for value in days.values()]
         return f"{min(span[0] for span in spans)}-{max(span[-1] for span in spans)}"
 
+    def arrival_span(self, region: Optional[str], leaves: date) -> str:
+        """The days a parcel leaving on `leaves` for `region` arrives, as "12月09日-12月11日"."""
+        span = [int(part) for part in str(self.delivery_days(region)).split("-")]
+        first, last = (leaves + timedelta(days=span[0]), leaves + timedelta(days=span[-1]))
+        return first.strftime("%m月%d日") if first == last else \
+            f"{first.strftime('%m月%d日')}-{last.strftime('%m月%d日')}"
+
     # -- dispatch -------------------------------------------------------------
     @property
     def cutoff(self) -> str:
@@ -141,7 +149,7 @@ class ShopPolicy:
                           paid_at.date() + timedelta(days=1))
         offset = (leaves - now.date()).days
         label = "今天" if offset <= 0 else "明天" if offset == 1 else f"周{WEEKDAYS[leaves.weekday()]}"
-        return ShipTime(offset <= 0, label, self.cutoff)
+        return ShipTime(offset <= 0, label, self.cutoff, leaves)
 
     # -- returns, invoices, payment, bargaining -------------------------------
     @property
