@@ -83,3 +83,20 @@ def test_a_line_made_of_the_shops_names_is_covered_and_a_question_is_not(matcher
     for text, bare in (("新疆乌鲁木齐", True), ("临安山核桃", True), ("3241683524485628643", True),
                        ("新疆乌鲁木齐包邮吗", False), ("芒果干有货吗", False)):
         assert (covered_share(text, matcher.find(text)) >= COVERED) is bare, text
+
+
+def test_a_bare_value_the_model_declined_or_doubted_is_an_answer_and_a_sure_question_stays(matcher):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from shopbot.nlu.bare_value import BareValue
+
+    def decided(text, intent, confidence):
+        message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                                "entities": matcher.find(text)})
+        BareValue().process([message])
+        return message.get("intent")["name"]
+
+    assert decided("新疆乌鲁木齐", "nlu_fallback", 0.45) == "inform"
+    assert decided("新疆乌鲁木齐", "ask_delivery_time", 0.54) == "inform"
+    assert decided("顺丰", "ask_courier", 0.93) == "ask_courier"
+    assert decided("新疆乌鲁木齐几天到", "ask_delivery_time", 0.6) == "ask_delivery_time"

@@ -2,9 +2,10 @@
 
 "新疆乌鲁木齐", "临安山核桃", an order number: a buyer answering what the bot asked.
 Such lines are short and made of names that also fill the shop's questions (新疆包邮吗,
-乌鲁木齐几天到), so the intent model can be unsure of them and fall back. When the
-model declined a line (nlu_fallback) and the shop's entities cover nearly all of it,
-the line is `inform`, which continues what the bot asked (action_continue).
+乌鲁木齐几天到), so the intent model can be unsure of them: fall back, or lean towards
+one of those questions. When the model declined a line (nlu_fallback) or was unsure of
+it (under UNSURE) and the shop's entities cover nearly all of it, the line is `inform`,
+which continues what the bot asked (action_continue).
 
 Runs after the FallbackClassifier, on its result.
 """
@@ -24,6 +25,8 @@ FALLBACK = "nlu_fallback"
 INFORM = "inform"
 VALUES = {"region", "product", "order_id", "courier"}
 COVERED = 0.8  # of the line's characters, punctuation and spaces aside
+# A bare value the model reads as a question with less confidence than this is an answer.
+UNSURE = 0.8
 
 
 def covered_share(text: str, entities: List[Dict[str, Any]]) -> float:
@@ -40,7 +43,7 @@ def covered_share(text: str, entities: List[Dict[str, Any]]) -> float:
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class BareValue(GraphComponent):
-    """Turns a declined line made of the shop's values into `inform`."""
+    """Turns a declined or doubtful line made of the shop's values into `inform`."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -52,7 +55,8 @@ class BareValue(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if (message.get(INTENT) or {}).get("name") != FALLBACK:
+            intent = message.get(INTENT) or {}
+            if intent.get("name") != FALLBACK and float(intent.get("confidence") or 0.0) >= UNSURE:
                 continue
             if covered_share(message.get(TEXT) or "", message.get(ENTITIES) or []) >= COVERED:
                 message.set(INTENT, {"name": INFORM, "confidence": 1.0}, add_to_output=True)
