@@ -157,7 +157,7 @@ def test_a_retrain_fine_tunes_the_live_model_and_trains_from_scratch_when_rasa_r
 
     live = tmp_path / "live.tar.gz"
     live.write_bytes(b"model")
-    shutil.copy(Path(__file__).resolve().parent.parent / "config.yml", tmp_path / "config.yml")  # 30 epochs
+    shutil.copy(Path(__file__).resolve().parent.parent / "config.yml", tmp_path / "config.yml")  # 20 epochs
     commands = []
 
     def rasa_train(command, project_dir, model, progress):
@@ -174,6 +174,8 @@ def test_a_retrain_fine_tunes_the_live_model_and_trains_from_scratch_when_rasa_r
     assert finetune[finetune.index("--finetune") + 1] == str(live)
     assert float(finetune[finetune.index("--epoch-fraction") + 1]) == retrain.FINETUNE_EPOCH_FRACTION
     assert "--finetune" not in full
+    # Only examples can change under a fine-tuning; a full training checks the data again.
+    assert "--skip-validation" in finetune and "--skip-validation" not in full
 
     commands.clear()
     monkeypatch.setattr(retrain, "_run_training", lambda command, project_dir, model, progress: (
