@@ -109,3 +109,32 @@ def test_a_line_is_cut_into_clauses_at_buyers_punctuation_and_spaces():
     assert clauses("亲在吗，这个多少钱~~") == ["亲在吗", "这个多少钱"]
     assert clauses("好 的，bao you ma，嗯嗯") == []  # too short, or no Chinese: not a question of its own
     assert len(clauses("一问一，二问二，三问三，四问四，五问五")) == 4
+
+
+def test_a_line_of_two_questions_is_parsed_whole_once_and_the_other_question_offered():
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from shopbot.rasa_ext.second_question import offer_second_question, parse_once
+
+    intents = {"芒果干有货吗？新疆包邮吗": "ask_stock", "芒果干有货吗": "ask_stock", "新疆包邮吗": "ask_free_shipping"}
+    parsed = []
+
+    class Processor:
+        async def parse_message(self, message, tracker=None):
+            parsed.append(message.text)
+            return {"intent": {"name": intents[message.text], "confidence": 0.99}, "entities": []}
+
+    async def handle(text):
+        output = CollectingOutputChannel()
+        message = UserMessage(text, output, sender_id="buyer")
+        await parse_once(Processor(), message)
+        await offer_second_question(Processor(), message)
+        return output.messages
+
+    replies = asyncio.run(handle("芒果干有货吗？新疆包邮吗"))
+    assert [button["payload"] for button in replies[0]["buttons"]] == ["新疆包邮吗"]
+    assert parsed.count("芒果干有货吗？新疆包邮吗") == 1
+    parsed.clear()
+    assert asyncio.run(handle("芒果干有货吗")) == [] and parsed == []  # one clause: nothing parsed again

@@ -36,6 +36,13 @@ def clauses(text: str) -> List[str]:
             if len(CHINESE.findall(part)) >= MIN_CHINESE][:MAX_CLAUSES]
 
 
+async def parse_once(processor, message: UserMessage):
+    """Parse a line of several clauses before Rasa handles it, so that Rasa's handling and the
+    offer read the same parse instead of the offer parsing the whole line a second time."""
+    if len(clauses(message.text)) >= 2 and not message.parse_data:
+        message.parse_data = await processor.parse_message(message)
+
+
 def _intent(parsed: Dict[str, Any]) -> Optional[str]:
     intent = parsed.get("intent") or {}
     return intent.get("name") if (intent.get("confidence") or 0) >= MIN_CONFIDENCE else None
@@ -49,7 +56,8 @@ async def offer_second_question(processor, message: UserMessage) -> None:
         return
     if any(isinstance(reply.get("custom"), dict) and "handoff" in reply["custom"] for reply in output.messages):
         return
-    main = _intent(await processor.parse_message(UserMessage(message.text, sender_id=message.sender_id)))
+    main = _intent(message.parse_data or await processor.parse_message(UserMessage(message.text,
+                                                                                   sender_id=message.sender_id)))
     for part in parts:
         intent = _intent(await processor.parse_message(UserMessage(part, sender_id=message.sender_id)))
         if intent in QUESTIONS and intent != main:

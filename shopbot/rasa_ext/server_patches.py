@@ -130,8 +130,9 @@ async def _handle_line_once(self, message):
                 await message.output_channel.send_response(message.sender_id, reply)
             return message.output_channel.messages if isinstance(message.output_channel,
                                                                   CollectingOutputChannel) else None
-    from shopbot.rasa_ext.second_question import offer_second_question
+    from shopbot.rasa_ext.second_question import offer_second_question, parse_once
 
+    await parse_once(self, message)
     replies = await RASA_ORIGINALS["handle_message"](self, message)
     await offer_second_question(self, message)
     return replies
