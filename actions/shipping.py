@@ -1,6 +1,7 @@
 """Couriers, dispatch times, delivery estimates, postage, hurrying and tracking."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Dict, List, Text
 
@@ -8,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_of, current, get_shop, handoff, latest_entity, parse_time
+from actions.common import (account_of, current, get_shop, handoff, latest_entity, latest_text,
+                            parse_time)
 from actions.orders import find_order
 
 
@@ -24,6 +26,10 @@ class ActionCourier(Action):
             dispatcher.utter_message(response="utter_courier_default",
                                      courier=policy.default_courier, free_couriers=free)
             return []
+        if _refused(tracker, courier):  # 别发韵达: the buyer wants any courier but this one
+            others = [c for c in policy.free_couriers if c != courier] or [policy.default_courier]
+            dispatcher.utter_message(response="utter_courier_avoid", courier=courier, others="、".join(others))
+            return []
         fee = policy.courier_upgrade_fee(courier)
         if fee == 0:
             dispatcher.utter_message(response="utter_courier_free", courier=courier)
@@ -35,13 +41,34 @@ class ActionCourier(Action):
         return [SlotSet("courier", courier)]
 
 
+# "别发韵达" / "不要韵达" / "韵达就算了": a courier the buyer does not want.
+REFUSING_BEFORE = re.compile(r"(别|不要|不想要|不想|不用|不发|千万别|拒收|不能发|不喜欢)\s*(给我|帮我)?\s*(发|用|走)?\s*$")
+REFUSING_AFTER = re.compile(r"^\s*(就算了|算了|不要|不行|太慢|太差|不好|老是丢|的话不要)")
+
+
+def _refused(tracker: Tracker, courier: str) -> bool:
+    text = latest_text(tracker)
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "courier" and entity.get("value") == courier and "start" in entity:
+            before, after = text[max(0, entity["start"] - 8):entity["start"]], text[entity["end"]:]
+            return bool(REFUSING_BEFORE.search(before) or REFUSING_AFTER.search(after))
+    return False
+
+
+# "现在拍今天能发吗" / "下单的话几点前": a purchase still to make, not the buyer's order already
+# paid ("我今天拍的" is one made).
+NEW_PURCHASE = re.compile(r"(现在|今天|马上|立刻|待会|等下)(就)?(拍|下单|买|付款|付)(?![的了过])|"
+                          r"(拍|下单|买|付款)的话|如果|要是|几点前|几点之前|截单")
+
+
 class ActionShipTime(Action):
     def name(self) -> Text:
         return "action_ship_time"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         shop = get_shop()
-        order = _latest_paid_unshipped(shop, tracker)
+        new_purchase = NEW_PURCHASE.search(latest_text(tracker)) and not latest_entity(tracker, "order_id")
+        order = None if new_purchase else _latest_paid_unshipped(shop, tracker)
         if order is not None:  # "我昨晚付的款今天能发吗": about that order, not a new one
             paid = parse_time(order["paid_at"])
             if shop.now() - paid > timedelta(hours=shop.policy.promise_hours):
@@ -73,7 +100,7 @@ class ActionDeliveryTime(Action):
         # A place the chat is about is a question about that place; else about the buyer's parcel.
         order = None if region else _latest_on_its_way(shop, tracker)
         if order is not None:
-            return _tell_arrival(dispatcher, shop, order)
+            return await _tell_arrival(dispatcher, shop, order)
         if region and policy.region_group(region):
             if not policy.postage(region).shipped:
                 dispatcher.utter_message(response="utter_not_shipped", region=region)
@@ -96,13 +123,16 @@ def _latest_on_its_way(shop, tracker: Tracker):
     return max(waiting, key=lambda o: o["paid_at"]) if waiting else None
 
 
-def _tell_arrival(dispatcher: CollectingDispatcher, shop, order) -> List[Dict]:
+async def _tell_arrival(dispatcher: CollectingDispatcher, shop, order) -> List[Dict]:
     policy = shop.policy
     region = (order.get("receiver") or {}).get("region") or None
     days = policy.delivery_days(region)
     events = [SlotSet("order_id", order["order_id"])]
     if order["status"] == "shipped":
         shipped = parse_time(order["shipped_at"])
+        if shop.now().date() > policy.arrival_days(region, shipped.date())[1]:
+            # Later than parcels usually take: where it is now, and a person if it has stalled.
+            return events + await _tell_logistics(dispatcher, shop, order)
         latest = (order.get("logistics") or [{}])[-1]
         dispatcher.utter_message(response="utter_delivery_time_shipped", order_id=order["order_id"],
                                  shipped=shipped.strftime("%m月%d日"), courier=order.get("courier") or "快递",

@@ -10,6 +10,7 @@ import pytest
 
 from actions.shipping import (ActionCourier, ActionDeliveryTime, ActionFreeShipping, ActionLogistics,
                               ActionShipTime, ActionUrgeShipping)
+from tests.actions_support import run, tracker, user
 from tests.shop_action_helpers import (all_orders, ask, assert_hands_off, assert_no_handoff,
                                        everything_sent, hours_since, last_logistics_at, pick_order,
                                        render, responses, shop_at, shop_dir_copy, restart_with,
@@ -17,6 +18,28 @@ from tests.shop_action_helpers import (all_orders, ask, assert_hands_off, assert
 
 
 # -- couriers -----------------------------------------------------------------------
+def courier_line(text: str, courier: str):
+    """Run the courier action on a line naming `courier`, with the position the NLU gives it."""
+    start = text.index(courier)
+    entities = [{"entity": "courier", "value": courier, "start": start, "end": start + len(courier)}]
+    return run(ActionCourier(), tracker([user(text, "ask_courier", entities)], {}))
+
+
+@pytest.mark.parametrize("text", ["别发韵达", "不要给我发韵达哦", "韵达就算了，太慢了", "千万别用韵达"])
+def test_a_courier_the_buyer_refuses_is_not_offered_back(shop, text):
+    messages, events = courier_line(text, "韵达")
+    assert responses(messages) == ["utter_courier_avoid"], text
+    reply = render(messages[0])
+    assert "不给您发韵达" in reply and "可以发韵达" not in reply
+    assert all(c in reply for c in shop.policy.free_couriers if c != "韵达")
+    assert events == []
+
+
+def test_a_courier_asked_for_is_still_offered(shop):
+    messages, _ = courier_line("能发韵达吗", "韵达")
+    assert responses(messages) == ["utter_courier_free"]
+
+
 def test_courier_question_names_the_default_and_free_couriers_from_settings(shop):
     messages, events = ask(ActionCourier(), "发什么快递", "ask_courier")
     assert responses(messages) == ["utter_courier_default"]
@@ -117,6 +140,15 @@ def test_a_buyer_who_paid_last_night_is_told_when_that_order_leaves_not_to_pay_n
     assert_no_handoff(events)
 
 
+@pytest.mark.parametrize("text", ["现在拍今天能发吗", "今天下单什么时候发货", "下单的话几点前能当天发"])
+def test_a_buyer_with_a_paid_order_asking_about_a_purchase_to_make_gets_the_rule_not_that_order(shop, text):
+    order = pick_order(shop, lambda o: o["status"] == "paid" and o["paid_at"])
+    messages, _ = ask(ActionShipTime(), text, "ask_ship_time", account=order["account"])
+    assert responses(messages)[0] in ("utter_ship_time_today", "utter_ship_time_later"), text
+    mine, _ = ask(ActionShipTime(), "我今天拍的什么时候发", "ask_ship_time", account=order["account"])
+    assert responses(mine)[0] in ("utter_ship_time_order", "utter_urge_overdue")
+
+
 def test_an_anonymous_buyer_gets_the_general_rule(shop):
     messages, _ = ask(ActionShipTime(), "我昨晚付的款今天能发吗", "ask_ship_time")
     assert responses(messages)[0] in ("utter_ship_time_today", "utter_ship_time_later")
@@ -181,6 +213,19 @@ def test_a_buyer_with_a_parcel_on_its_way_is_told_when_that_parcel_arrives(shop)
     assert order["order_id"] in text and region in text and first.strftime("%m月%d日") in text
     assert order["logistics"][-1]["event"] in text
     assert slot_sets(events) == {"order_id": order["order_id"]}
+
+
+def test_a_parcel_later_than_parcels_usually_take_gets_its_tracking_and_a_person_if_stalled(shop):
+    order = pick_order(shop, lambda o: o["status"] == "shipped" and o.get("shipped_at") and not any(
+        "签收" in e["event"] for e in o.get("logistics") or []))
+    order = _newest(shop, order["account"], "shipped", "shipped_at")
+    last = shop.policy.arrival_days(order["receiver"]["region"],
+                                    datetime.fromisoformat(order["shipped_at"]).date())[1]
+    shop_at(shop, f"{(last + timedelta(days=3)).isoformat()}T12:00:00+08:00")
+    messages, events = ask(ActionDeliveryTime(), "几天能到啊", "ask_delivery_time", account=order["account"])
+    assert responses(messages) == ["utter_logistics_stalled"]  # no news for days: a person looks into it
+    assert order["order_id"] in render(messages[0]) and "预计" not in render(messages[0])
+    assert_hands_off(events, "logistics_stalled", "normal")
 
 
 def test_a_buyer_whose_paid_order_waits_is_told_the_day_it_leaves_and_arrives(shop, tmp_path):

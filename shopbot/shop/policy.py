@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -122,10 +122,14 @@ class ShopPolicy:
         spans = [[int(part) for part in str(value).split("-")] for value in days.values()]
         return f"{min(span[0] for span in spans)}-{max(span[-1] for span in spans)}"
 
+    def arrival_days(self, region: Optional[str], leaves: date) -> Tuple[date, date]:
+        """The first and last day a parcel leaving on `leaves` for `region` usually arrives."""
+        span = [int(part) for part in str(self.delivery_days(region)).split("-")]
+        return leaves + timedelta(days=span[0]), leaves + timedelta(days=span[-1])
+
     def arrival_span(self, region: Optional[str], leaves: date) -> str:
         """The days a parcel leaving on `leaves` for `region` arrives, as "12月09日-12月11日"."""
-        span = [int(part) for part in str(self.delivery_days(region)).split("-")]
-        first, last = (leaves + timedelta(days=span[0]), leaves + timedelta(days=span[-1]))
+        first, last = self.arrival_days(region, leaves)
         return first.strftime("%m月%d日") if first == last else \
             f"{first.strftime('%m月%d日')}-{last.strftime('%m月%d日')}"
 
