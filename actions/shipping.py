@@ -97,8 +97,10 @@ class ActionDeliveryTime(Action):
         shop = get_shop()
         policy = shop.policy
         region = current(tracker, "region")
-        # A place the chat is about is a question about that place; else about the buyer's parcel.
-        order = None if region else _latest_on_its_way(shop, tracker)
+        # A place the chat is about, or a purchase still to make (今天下单几号能到), is a question
+        # about that place; else about the buyer's parcel.
+        about_a_parcel = not region and not NEW_PURCHASE.search(latest_text(tracker))
+        order = _latest_on_its_way(shop, tracker) if about_a_parcel else None
         if order is not None:
             return await _tell_arrival(dispatcher, shop, order)
         if region and policy.region_group(region):
@@ -196,6 +198,14 @@ def _latest_paid_unshipped(shop, tracker: Tracker):
     return max(waiting, key=lambda o: o["paid_at"]) if waiting else None
 
 
+def _oldest_overdue(shop, tracker: Tracker):
+    """The buyer's own oldest paid order still unshipped past the shop's promised hours."""
+    promise = timedelta(hours=shop.policy.promise_hours)
+    late = [o for o in shop.store.orders_of(account_of(tracker) or "")
+            if _unshipped(o) and o.get("paid_at") and shop.now() - parse_time(o["paid_at"]) > promise]
+    return min(late, key=lambda o: o["paid_at"]) if late else None
+
+
 def _shipped(order) -> bool:
     return order["status"] in ("shipped", "delivered", "completed")
 
@@ -206,6 +216,10 @@ class ActionUrgeShipping(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         shop = get_shop()
+        overdue = None if current(tracker, "order_id") else _oldest_overdue(shop, tracker)
+        if overdue is not None:  # past the promise: that order, whichever else is waiting
+            dispatcher.utter_message(response="utter_urge_overdue", order_id=overdue["order_id"])
+            return [SlotSet("order_id", overdue["order_id"])] + handoff("shipping_overdue", "high")
         lookup = find_order(dispatcher, tracker, shop, "urge_shipping", _unshipped)
         order = lookup.order
         if order is None:

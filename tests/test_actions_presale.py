@@ -291,9 +291,11 @@ def test_asking_about_coupons_lists_promotions_and_coupons_from_settings(shop):
     assert slot_sets(events)["bargain_stage"] == 3
 
 
-def test_hesitating_buyer_hears_the_no_reason_return_days(shop):
+def test_hesitating_buyer_hears_the_no_reason_return_days_for_unopened_goods(shop):
     messages, _ = ask(ActionHesitate(), "我再看看", "hesitate")
     assert responses(messages) == ["utter_hesitate"]
+    # Opened food is not returned without a reason (settings.yml returns.opened_food): never promised.
+    assert f"未拆封的宝贝,也支持{shop.policy.settings['returns']['no_reason_days']}天无理由" in render(messages[0])
 
 
 def test_discount_questions_are_answered_with_the_live_offers_before_any_no(shop):

@@ -215,6 +215,12 @@ def test_a_buyer_with_a_parcel_on_its_way_is_told_when_that_parcel_arrives(shop)
     assert slot_sets(events) == {"order_id": order["order_id"]}
 
 
+def test_a_purchase_still_to_make_gets_the_places_days_not_a_parcel_on_its_way(shop):
+    order = pick_order(shop, lambda o: o["status"] == "shipped")
+    messages, _ = ask(ActionDeliveryTime(), "今天下单的话几号能到", "ask_delivery_time", account=order["account"])
+    assert responses(messages) == ["utter_delivery_time_general"]
+
+
 def test_a_parcel_later_than_parcels_usually_take_gets_its_tracking_and_a_person_if_stalled(shop):
     order = pick_order(shop, lambda o: o["status"] == "shipped" and o.get("shipped_at") and not any(
         "签收" in e["event"] for e in o.get("logistics") or []))
@@ -231,15 +237,9 @@ def test_a_parcel_later_than_parcels_usually_take_gets_its_tracking_and_a_person
 def test_a_buyer_whose_paid_order_waits_is_told_the_day_it_leaves_and_arrives(shop, tmp_path):
     order = pick_order(shop, lambda o: o["status"] == "paid" and o["paid_at"])
     order = _newest(shop, order["account"], "paid", "paid_at")
-    # This buyer's parcels already on their way are delivered, in a copy of the shop's orders.
-    edited = tmp_path / "orders_shop"
-    shutil.copytree(SHOP_DIR, edited)
-    orders = json.loads((edited / "orders.json").read_text(encoding="utf-8"))
-    for other in orders["orders"]:
-        if other["account"] == order["account"] and other["status"] == "shipped":
-            other["status"] = "delivered"
-    (edited / "orders.json").write_text(json.dumps(orders, ensure_ascii=False), encoding="utf-8")
-    shop.store.sync_from_files(edited)
+    # This buyer's parcels already on their way are delivered.
+    with_orders(shop, tmp_path, lambda o: o["account"] == order["account"] and o["status"] == "shipped"
+                and o.update(status="delivered"))
     paid = datetime.fromisoformat(order["paid_at"])
     shop_at(shop, (paid + timedelta(minutes=30)).isoformat())
     messages, _ = ask(ActionDeliveryTime(), "什么时候能收到", "ask_delivery_time", account=order["account"])
@@ -311,6 +311,17 @@ def test_postage_without_a_region_asks_for_the_province(shop):
 
 
 # -- the sample orders ----------------------------------------------------------------
+def with_orders(shop, tmp_path, change):
+    """The shop's orders with `change(order)` applied to each, loaded as a merchant's new orders.json."""
+    edited = tmp_path / "orders_shop"
+    shutil.copytree(SHOP_DIR, edited)
+    orders = json.loads((edited / "orders.json").read_text(encoding="utf-8"))
+    for order in orders["orders"]:
+        change(order)
+    (edited / "orders.json").write_text(json.dumps(orders, ensure_ascii=False), encoding="utf-8")
+    shop.store.sync_from_files(edited)
+
+
 def by_account(shop, wanted):
     grouped = defaultdict(list)
     for order in all_orders(shop):
@@ -353,9 +364,15 @@ def details_of(order):
 
 
 # -- urging shipment --------------------------------------------------------------------
-def test_urging_with_several_unshipped_orders_asks_which_one(shop):
+def test_urging_with_several_unshipped_orders_asks_which_one(shop, tmp_path):
     account, orders = next((a, o) for a, o in by_account(shop, lambda o: o["status"] == "paid").items()
-                           if len(o) >= 2)
+                           if len(o) >= 3)
+    # The ones past the promise have shipped meanwhile (one late would be answered first).
+    orders = [order for order in orders if not is_overdue(shop, order)]
+    kept = {order["order_id"] for order in orders}
+    assert len(kept) >= 2, "precondition: two orders within the promise"
+    with_orders(shop, tmp_path, lambda o: o["account"] == account and o["status"] == "paid"
+                and o["order_id"] not in kept and o.update(status="shipped"))
     messages, events = ask(ActionUrgeShipping(), "怎么还不发货", "urge_shipping", account=account)
     assert responses(messages) == ["utter_ask_which_order"]
     offered = [b["payload"] for b in messages[0]["buttons"]]
@@ -365,6 +382,16 @@ def test_urging_with_several_unshipped_orders_asks_which_one(shop):
         assert order["order_id"] in render(messages[0])
     assert slot_sets(events) == {"awaiting": "urge_shipping"}
     assert_no_handoff(events)
+
+
+def test_urging_with_an_order_past_the_promise_among_others_takes_that_order_to_a_person(shop):
+    account, orders = next((a, o) for a, o in by_account(shop, lambda o: o["status"] == "paid").items()
+                           if len(o) >= 2 and any(is_overdue(shop, order) for order in o))
+    oldest_late = min((o for o in orders if is_overdue(shop, o)), key=lambda o: o["paid_at"])
+    messages, events = ask(ActionUrgeShipping(), "怎么还不发货", "urge_shipping", account=account)
+    assert responses(messages) == ["utter_urge_overdue"]  # not a list to choose from first
+    assert messages[0]["order_id"] == oldest_late["order_id"]
+    assert_hands_off(events, "shipping_overdue", "high")
 
 
 def test_urging_with_one_unshipped_order_answers_about_it_directly(shop):
