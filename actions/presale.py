@@ -100,7 +100,8 @@ class ActionProductInfo(Action):
 
 # What a buyer asks a recommendation for -> the catalog tag that answers it.
 WANTED_TAGS = (
-    (("无糖", "低糖", "少糖", "控糖", "血糖", "糖尿病", "不要太甜", "不甜", "减肥", "低卡", "热量低"), "低糖"),
+    (("无糖", "低糖", "少糖", "控糖", "血糖", "糖尿病", "不要太甜", "不甜", "不能吃甜", "不吃甜", "怕甜", "减肥", "低卡",
+      "热量低"), "低糖"),
     (("孩子", "小孩", "宝宝", "儿童", "小朋友"), "儿童"),
     (("送礼", "送人", "礼物", "礼盒", "送长辈", "送客户"), "送礼"),
     (("办公室", "上班", "加班", "追剧"), "办公室"),
@@ -108,6 +109,23 @@ WANTED_TAGS = (
     (("新品", "新款", "新出"), "新品"),
     (("卖得最好", "最火", "爆款", "热销", "最多人买"), "热销"),
 )
+# "不能吃辣" / "怕辣" / "不要太辣": a tag the buyer wants to avoid, not one they want.
+AVOIDING = re.compile(r"(不能吃|不吃|不敢吃|吃不了|不要|不想要|不爱|不喜欢|怕|别|不)(太|很|那么)?$")
+
+
+def wanted_and_avoided(text: str):
+    """The catalog tags the buyer asks for, and those they ask to avoid (a negation just before)."""
+    wanted, avoided = [], []
+    for words, tag in WANTED_TAGS:
+        for word in words:
+            at = text.find(word)
+            if at < 0:
+                continue
+            (avoided if AVOIDING.search(text[max(0, at - 4):at]) else wanted).append(tag)
+            break
+    return [tag for tag in wanted if tag not in avoided], avoided
+
+
 # For a buyer who watches their sugar: the bot suggests, it does not advise on health.
 SUGAR_WORDS = ("糖尿病", "血糖", "控糖")
 
@@ -122,7 +140,8 @@ class ActionRecommend(Action):
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         products = [p for p in get_shop().store.products() if p.stock > 0]
         text = latest_text(tracker)
-        tags = [tag for words, tag in WANTED_TAGS if mentions(text, *words)]
+        tags, avoided = wanted_and_avoided(text)
+        products = [p for p in products if not any(tag in p.tags for tag in avoided)]
         group = set(product_choices(tracker))
         asked = _product(tracker) if not group else None
         picks = [p for p in products if all(tag in p.tags for tag in tags)] if tags else list(products)
@@ -132,7 +151,7 @@ class ActionRecommend(Action):
             picks = [p for p in picks if p.category == asked.category and p.sku != asked.sku]
         elif not tags:
             picks = [p for p in picks if "新品" in p.tags] + [p for p in picks if "热销" in p.tags]
-        if not picks and (tags or group):
+        if not picks and (tags or group or avoided):
             dispatcher.utter_message(response="utter_recommend_none")
             return []
         seen, names = set(), []
