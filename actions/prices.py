@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Text
+from typing import Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (account_of, current, get_shop, handoff, latest_text, mentions,
                             product_in_view, resolve_product_name)
-from shopbot.shop.pricing import nearest_threshold, price_drops, quote
+from shopbot.shop.pricing import nearest_threshold, price_drops, quote, quote_basket
 
 NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
             "八": 8, "九": 9, "十": 10}
@@ -45,6 +45,9 @@ class ActionPrice(Action):
         if asked is not None:
             return asked
         shop = get_shop()
+        named = products_named(tracker)
+        if len(named) >= 2:
+            return _price_together(dispatcher, shop, latest_text(tracker), named)
         name = product_in_view(tracker)
         product = shop.store.product(name) if name else None
         if product is None:
@@ -75,6 +78,47 @@ class ActionPrice(Action):
                 total=f"{qty}件一共¥{_money(priced.list_total)}," if qty > 1 else "",
                 offers=";".join(others) or "暂时没有其他活动", more=more, note=note)
         return [SlotSet("product", product.name)]
+
+
+def products_named(tracker: Tracker) -> List[Tuple[str, int, int]]:
+    """The different products the latest line names, with where each stands: (name, start, end)."""
+    seen, named = set(), []
+    for entity in sorted((tracker.latest_message or {}).get("entities") or [], key=lambda e: e.get("start", 0)):
+        if entity.get("entity") == "product" and entity.get("value") not in seen:
+            seen.add(entity["value"])
+            named.append((entity["value"], int(entity.get("start", 0)), int(entity.get("end", 0))))
+    return named
+
+
+# "两袋芒果干" / "芒果干要两袋": a count just before a product's name, else just after it.
+COUNT_BEFORE = re.compile(QUANTITY.pattern + r"\s*的?\s*$")
+COUNT_AFTER = re.compile(r"^\s*(?:要|买|来|拿)?\s*" + QUANTITY.pattern)
+
+
+def quantities(text: str, named: List[Tuple[str, int, int]]) -> List[int]:
+    """How many of each named product the line asks about (1 where it says none)."""
+    counts = []
+    for index, (_, start, end) in enumerate(named):
+        before = text[named[index - 1][2] if index else 0:start]
+        after = text[end:named[index + 1][1] if index + 1 < len(named) else len(text)]
+        match = COUNT_BEFORE.search(before) or COUNT_AFTER.search(after)
+        counts.append(quantity_in(match.group(0)) if match else 1)
+    return counts
+
+
+def _price_together(dispatcher: CollectingDispatcher, shop, text: str, named) -> List[Dict]:
+    """Several products in one question (芒果干和夏威夷果一共多少钱): each line and the order's total."""
+    products = [product for product in (shop.store.product(name) for name, _, _ in named) if product]
+    counts = dict(zip((name for name, _, _ in named), quantities(text, named)))
+    basket = quote_basket([(p.name, p.price, p.category, counts[p.name]) for p in products], shop.policy.offers)
+    lines = "、".join(f"{name}{quote.qty}件¥{_money(quote.list_total)}" for name, quote in basket.lines)
+    savings = [(offer, saving) for _, quote in basket.lines for offer, saving in quote.savings] + basket.savings
+    dispatcher.utter_message(
+        response="utter_price_together", lines=lines, list_total=_money(basket.list_total),
+        savings=";".join(f"{offer}省¥{_money(saving)}" for offer, saving in savings) or "暂时没有能用上的活动",
+        pay=_money(basket.pay),
+        sold_out="".join(f"{p.name}暂时卖完了哦~" for p in products if p.stock <= 0))
+    return [SlotSet("product", products[-1].name)] if products else []
 
 
 class ActionPriceProtection(Action):

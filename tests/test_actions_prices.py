@@ -203,3 +203,34 @@ def test_a_question_about_this_one_or_in_our_words_is_not_taken_for_other_goods(
     # "芒果干片" is not an alias, but holds one of ours: ask which, never deny it.
     ours, _ = ask(ActionStock(), "芒果干片有货吗", "ask_stock")
     assert responses(ours) == ["utter_ask_stock"]
+
+
+# -- several products in one question ------------------------------------------------------
+def priced_together(text, *names):
+    from tests.actions_support import run, tracker, user
+
+    entities = [{"entity": "product", "value": name, "start": text.index(name), "end": text.index(name) + len(name)}
+                for name in names]
+    return run(ActionPrice(), tracker([user(text, "ask_price", entities)], {}))
+
+
+def test_two_products_in_one_question_are_priced_each_and_together_with_the_order_offers(shop):
+    mango, nuts = shop.store.product("芒果干"), shop.store.product("夏威夷果")
+    messages, events = priced_together("两袋芒果干和夏威夷果要3袋，一共多少钱", "芒果干", "夏威夷果")
+    assert responses(messages) == ["utter_price_together"]
+    reply = render(messages[0])
+    assert f"芒果干2件¥{2 * mango.price:g}" in reply and f"夏威夷果3件¥{3 * nuts.price:g}" in reply
+    # The nuts' second item at half price first, then the order's 满减 and coupon on the rest.
+    after_items = 2 * mango.price + 3 * nuts.price - nuts.price * 0.5
+    expected = after_items - (30 if after_items >= 199 else 0) - (10 if after_items >= 99 else 0)
+    assert float(messages[0]["pay"]) == round(expected, 2)
+    assert "坚果系列第二件半价" in messages[0]["savings"]
+    assert slot_sets(events) == {"product": "夏威夷果"}
+
+
+def test_a_count_is_read_beside_its_own_product():
+    from actions.prices import quantities
+
+    text = "芒果干要两袋，夏威夷果一袋，再来4包草莓干"
+    named = [(name, text.index(name), text.index(name) + len(name)) for name in ("芒果干", "夏威夷果", "草莓干")]
+    assert quantities(text, named) == [2, 1, 4]

@@ -77,6 +77,39 @@ def quote(unit_price: float, category: str, qty: int, offers: Iterable[Offer]) -
     return result
 
 
+@dataclass
+class BasketQuote:
+    """The price of several products bought together: each line's item offers, then the order's
+    thresholds on the lines they cover (a category's 满减 on that category's lines)."""
+
+    lines: List[Tuple[str, Quote]]
+    savings: List[Tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def list_total(self) -> float:
+        return round(sum(quote.list_total for _, quote in self.lines), 2)
+
+    @property
+    def pay(self) -> float:
+        item_savings = sum(saving for _, quote in self.lines for _, saving in quote.savings)
+        return round(self.list_total - item_savings - sum(saving for _, saving in self.savings), 2)
+
+
+def quote_basket(lines: Iterable[Tuple[str, float, str, int]], offers: Iterable[Offer]) -> BasketQuote:
+    """(name, unit price, category, qty) lines priced together, as Tmall prices one order."""
+    offers = list(offers)
+    item_offers = [offer for offer in offers if offer.nth >= 2]
+    basket = BasketQuote([(name, quote(price, category, qty, item_offers)) for name, price, category, qty in lines])
+    categories = {name: category for name, _, category, _ in lines}
+    for offer in offers:
+        if offer.off <= 0:
+            continue
+        covered = sum(quote.after_item_offers for name, quote in basket.lines if offer.applies_to(categories[name]))
+        if covered >= offer.over:
+            basket.savings.append((offer.text, offer.off))
+    return basket
+
+
 def nearest_threshold(subtotal: float, category: str, offers: Iterable[Offer]) -> Optional[Tuple[Offer, float]]:
     """The next 满减 not reached yet and how much more reaches it, to tell the buyer."""
     missing = [(offer, round(offer.over - subtotal, 2)) for offer in offers
