@@ -23,6 +23,15 @@ class Lookup:
     events: List[Dict[str, Any]] = field(default_factory=list)
 
 
+def orders_about(tracker: Tracker, orders: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The orders holding a product the buyer's latest line names ("夏威夷果怎么还没发"), when some
+    do; else all of them: a name that fits none of the orders does not hide them."""
+    named = {entity.get("value") for entity in (tracker.latest_message or {}).get("entities") or []
+             if entity.get("entity") == "product"}
+    holding = [o for o in orders if named & {item.get("name") for item in o.get("items") or []}]
+    return holding or orders
+
+
 def order_label(order: Dict[str, Any]) -> str:
     items = "、".join(i["name"] for i in order.get("items", [])[:2])
     return f"{order['order_id']}({items})"
@@ -42,7 +51,7 @@ def find_order(dispatcher: CollectingDispatcher, tracker: Tracker, shop: Shop, t
             dispatcher.utter_message(response="utter_order_not_found", order_id=order_id)
             return Lookup(None, [SlotSet("order_id", None), await_answer(topic)])
         return Lookup(order, [SlotSet("order_id", order_id), await_answer(None)])
-    candidates = [o for o in shop.store.orders_of(account) if wanted(o)]
+    candidates = orders_about(tracker, [o for o in shop.store.orders_of(account) if wanted(o)])
     if len(candidates) == 1:
         order = candidates[0]
         return Lookup(order, [SlotSet("order_id", order["order_id"]), await_answer(None)])

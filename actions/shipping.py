@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (account_of, current, get_shop, handoff, latest_entity, latest_text,
                             parse_time)
-from actions.orders import find_order
+from actions.orders import find_order, orders_about
 
 
 class ActionCourier(Action):
@@ -199,10 +199,11 @@ def _latest_paid_unshipped(shop, tracker: Tracker):
 
 
 def _oldest_overdue(shop, tracker: Tracker):
-    """The buyer's own oldest paid order still unshipped past the shop's promised hours."""
+    """The buyer's own oldest paid order still unshipped past the shop's promised hours (of those
+    holding the product named, if the line names one)."""
     promise = timedelta(hours=shop.policy.promise_hours)
-    late = [o for o in shop.store.orders_of(account_of(tracker) or "")
-            if _unshipped(o) and o.get("paid_at") and shop.now() - parse_time(o["paid_at"]) > promise]
+    waiting = orders_about(tracker, [o for o in shop.store.orders_of(account_of(tracker) or "") if _unshipped(o)])
+    late = [o for o in waiting if o.get("paid_at") and shop.now() - parse_time(o["paid_at"]) > promise]
     return min(late, key=lambda o: o["paid_at"]) if late else None
 
 

@@ -394,6 +394,19 @@ def test_urging_with_an_order_past_the_promise_among_others_takes_that_order_to_
     assert_hands_off(events, "shipping_overdue", "high")
 
 
+def test_urging_about_a_product_answers_about_the_order_holding_it_not_the_late_one(shop):
+    account, orders = next((a, o) for a, o in by_account(shop, lambda o: o["status"] == "paid").items()
+                           if len(o) >= 2 and any(is_overdue(shop, order) for order in o)
+                           and any(not is_overdue(shop, order) for order in o))
+    recent = next(o for o in orders if not is_overdue(shop, o))
+    product = recent["items"][0]["name"]
+    messages, events = ask(ActionUrgeShipping(), f"{product}怎么还没发货", "urge_shipping", {"product": product},
+                           account=account)
+    assert responses(messages) == ["utter_urge_shipping_soon"]
+    assert messages[0]["order_id"] == recent["order_id"]
+    assert_no_handoff(events)
+
+
 def test_urging_with_one_unshipped_order_answers_about_it_directly(shop):
     account, (order,) = next((a, o) for a, o in by_account(shop, lambda o: o["status"] == "paid").items()
                              if len(o) == 1)
