@@ -96,8 +96,8 @@ def resolve_product_name(dispatcher, tracker: Tracker, topic: str) -> Optional[L
         dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
                                  buttons=[{"title": name, "payload": name} for name in choices[:6]])
         return [await_answer(topic)]
-    if latest_entity(tracker, "product"):
-        return None
+    if latest_entity(tracker, "product") or latest_entity(tracker, "region") or latest_entity(tracker, "courier"):
+        return None  # 西藏有货吗 asks about a place, not about goods called 西藏
     goods = goods_named(latest_text(tracker))
     if goods is None:
         return None

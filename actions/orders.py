@@ -7,13 +7,13 @@ exist, so nothing about other buyers' orders can be learned from the bot.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_of, await_answer, current
+from actions.common import account_of, await_answer, latest_entity
 from shopbot.shop.service import Shop
 
 
@@ -23,11 +23,30 @@ class Lookup:
     events: List[Dict[str, Any]] = field(default_factory=list)
 
 
+def products_in_line(tracker: Tracker) -> Set[str]:
+    """The products the buyer's latest line names."""
+    return {entity.get("value") for entity in (tracker.latest_message or {}).get("entities") or []
+            if entity.get("entity") == "product"}
+
+
+def order_id_in_play(tracker: Tracker, shop: Shop) -> Optional[str]:
+    """The order number the buyer just typed, else the one the chat is about, unless the line names
+    a product that order does not hold (几天能到, then 草莓干怎么还没发: another order)."""
+    typed = latest_entity(tracker, "order_id")
+    if typed:
+        return typed
+    earlier = tracker.get_slot("order_id")
+    named = products_in_line(tracker)
+    if not earlier or not named:
+        return earlier
+    order = shop.store.order(earlier, account_of(tracker) or "")
+    return earlier if order and named & {item.get("name") for item in order.get("items") or []} else None
+
+
 def orders_about(tracker: Tracker, orders: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """The orders holding a product the buyer's latest line names ("夏威夷果怎么还没发"), when some
     do; else all of them: a name that fits none of the orders does not hide them."""
-    named = {entity.get("value") for entity in (tracker.latest_message or {}).get("entities") or []
-             if entity.get("entity") == "product"}
+    named = products_in_line(tracker)
     holding = [o for o in orders if named & {item.get("name") for item in o.get("items") or []}]
     return holding or orders
 
@@ -44,7 +63,7 @@ def find_order(dispatcher: CollectingDispatcher, tracker: Tracker, shop: Shop, t
     if not account:
         dispatcher.utter_message(response="utter_need_account")
         return Lookup(None)
-    order_id = current(tracker, "order_id")
+    order_id = order_id_in_play(tracker, shop)
     if order_id:
         order = shop.store.order(order_id, account)
         if order is None:

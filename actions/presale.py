@@ -110,7 +110,10 @@ WANTED_TAGS = (
     (("卖得最好", "最火", "爆款", "热销", "最多人买"), "热销"),
 )
 # "不能吃辣" / "怕辣" / "不要太辣": a tag the buyer wants to avoid, not one they want.
-AVOIDING = re.compile(r"(不能吃|不吃|不敢吃|吃不了|不要|不想要|不爱|不喜欢|怕|别|不)(太|很|那么)?$")
+AVOIDING = re.compile(r"(不能吃|不太能吃|不怎么能吃|都不能吃|不吃|不敢吃|吃不了|受不了|没法吃|不要|不想要|不爱|不喜欢|怕|别|不)"
+                      r"(太|很|那么)?$")
+# "辣的不要" / "辣的吃不了": the refusal after the word.
+AVOIDED_AFTER = re.compile(r"^(的|味的|口的)?(都|也)?(不要|吃不了|不能吃|受不了|不行|不吃|免了)")
 
 
 def wanted_and_avoided(text: str):
@@ -121,7 +124,8 @@ def wanted_and_avoided(text: str):
             at = text.find(word)
             if at < 0:
                 continue
-            (avoided if AVOIDING.search(text[max(0, at - 4):at]) else wanted).append(tag)
+            refused = AVOIDING.search(text[max(0, at - 4):at]) or AVOIDED_AFTER.search(text[at + len(word):])
+            (avoided if refused else wanted).append(tag)
             break
     return [tag for tag in wanted if tag not in avoided], avoided
 

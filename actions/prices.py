@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (account_of, current, get_shop, handoff, latest_text, mentions,
-                            product_in_view, resolve_product_name)
+from actions.common import (account_of, await_answer, current, get_shop, handoff, latest_entity, latest_text,
+                            mentions, product_in_view, resolve_product_name)
 from shopbot.shop.pricing import nearest_threshold, price_drops, quote, quote_basket
 
 NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -46,6 +46,11 @@ class ActionPrice(Action):
             return asked
         shop = get_shop()
         named = products_named(tracker)
+        group = latest_entity(tracker, "product_group")
+        if named and group:  # 芒果干和核桃: which 核桃 first, or it would be left out of the sum
+            dispatcher.utter_message(response="utter_which_product", products="、".join(group.split("|")[:6]),
+                                     buttons=[{"title": n, "payload": n} for n in group.split("|")[:6]])
+            return [await_answer("price")]
         if len(named) >= 2:
             return _price_together(dispatcher, shop, latest_text(tracker), named)
         name = product_in_view(tracker)
@@ -90,25 +95,52 @@ def products_named(tracker: Tracker) -> List[Tuple[str, int, int]]:
     return named
 
 
-# "两袋芒果干" / "芒果干要两袋": a count just before a product's name, else just after it.
+# "两袋芒果干" / "芒果干要两袋" / "芒果干x2": a count beside a product's name; "各两袋": one for all.
 COUNT_BEFORE = re.compile(QUANTITY.pattern + r"\s*的?\s*$")
-COUNT_AFTER = re.compile(r"^\s*(?:要|买|来|拿)?\s*" + QUANTITY.pattern)
+COUNT_AFTER = re.compile(r"^\s*(?:要|买|来|拿)?\s*(?:" + QUANTITY.pattern + r"|[xX×*]\s*([0-9]{1,3}))")
+EACH = re.compile(r"各\s*(?:要|买|来|拿)?\s*" + QUANTITY.pattern)
+
+
+def _count(match) -> int:
+    return int(match.group(2)) if match.lastindex and match.lastindex >= 2 and match.group(2) else \
+        quantity_in(match.group(0))
 
 
 def quantities(text: str, named: List[Tuple[str, int, int]]) -> List[int]:
-    """How many of each named product the line asks about (1 where it says none)."""
+    """How many of each named product the line asks about (1 where it says none).
+
+    A line puts its counts after the names ("芒果干两袋夏威夷果三袋") or before them
+    ("两袋芒果干和三袋夏威夷果"): the first name decides which side is read first, and a name
+    with no count on that side takes the one on the other, unless it is a neighbour's: a count
+    is never read for two names.
+    """
+    each = EACH.search(text)
+    if each:
+        return [quantity_in(each.group(0))] * len(named)
+    afters = [text[end:named[i + 1][1] if i + 1 < len(named) else len(text)] for i, (_, _, end) in enumerate(named)]
+    befores = [text[named[i - 1][2] if i else 0:start] for i, (_, start, _) in enumerate(named)]
+    after = [COUNT_AFTER.search(segment) for segment in afters]
+    before = [COUNT_BEFORE.search(segment) for segment in befores]
     counts = []
-    for index, (_, start, end) in enumerate(named):
-        before = text[named[index - 1][2] if index else 0:start]
-        after = text[end:named[index + 1][1] if index + 1 < len(named) else len(text)]
-        match = COUNT_BEFORE.search(before) or COUNT_AFTER.search(after)
-        counts.append(quantity_in(match.group(0)) if match else 1)
+    if not after[0] and before[0]:  # counts stand before the names
+        for i, own in enumerate(before):
+            # "两袋芒果干和夏威夷果要3袋": else the count after it, unless that is the next name's
+            nxt = before[i + 1] if i + 1 < len(before) else None
+            spare = after[i] if after[i] and (nxt is None or after[i].end() <= nxt.start()) else None
+            counts.append(_count(own or spare) if own or spare else 1)
+        return counts
+    for i, own in enumerate(after):
+        # "…一袋，再来4包草莓干": else the count before it, unless that is the last name's
+        spare = before[i] if before[i] and (i == 0 or after[i - 1] is None
+                                            or before[i].start() >= after[i - 1].end()) else None
+        counts.append(_count(own or spare) if own or spare else 1)
     return counts
 
 
 def _price_together(dispatcher: CollectingDispatcher, shop, text: str, named) -> List[Dict]:
     """Several products in one question (芒果干和夏威夷果一共多少钱): each line and the order's total."""
-    products = [product for product in (shop.store.product(name) for name, _, _ in named) if product]
+    found = [product for product in (shop.store.product(name) for name, _, _ in named) if product]
+    products = [product for product in found if product.stock > 0]  # what can be bought now is totalled
     counts = dict(zip((name for name, _, _ in named), quantities(text, named)))
     basket = quote_basket([(p.name, p.price, p.category, counts[p.name]) for p in products], shop.policy.offers)
     lines = "、".join(f"{name}{quote.qty}件¥{_money(quote.list_total)}" for name, quote in basket.lines)
@@ -117,8 +149,10 @@ def _price_together(dispatcher: CollectingDispatcher, shop, text: str, named) ->
         response="utter_price_together", lines=lines, list_total=_money(basket.list_total),
         savings=";".join(f"{offer}省¥{_money(saving)}" for offer, saving in savings) or "暂时没有能用上的活动",
         pay=_money(basket.pay),
-        sold_out="".join(f"{p.name}暂时卖完了哦~" for p in products if p.stock <= 0))
-    return [SlotSet("product", products[-1].name)] if products else []
+        sold_out="".join(f"{p.name}暂时卖完了,预计"
+                         f"{p.restock_date.strftime('%m月%d日') if p.restock_date else '近期'}补货,没算在里面哦~"
+                         for p in found if p.stock <= 0))
+    return [SlotSet("product", found[-1].name)] if found else []
 
 
 class ActionPriceProtection(Action):

@@ -51,7 +51,7 @@ class ActionContinue(Action):
 
     async def run(self, dispatcher, tracker: Tracker, domain) -> List[Dict]:
         from actions.presale import ActionStock
-        from actions.shipping import ActionFreeShipping
+        from actions.shipping import ActionCourier, ActionFreeShipping, ActionLogistics
 
         awaiting = tracker.get_slot("awaiting") or ""
         follow = _continuations().get(awaiting)
@@ -61,6 +61,10 @@ class ActionContinue(Action):
                 follow = ActionFreeShipping()
             elif "product" in entities:
                 follow = ActionStock()
+            elif "courier" in entities:  # a bare 顺丰: can it be sent by them
+                follow = ActionCourier()
+            elif "order_id" in entities:  # a bare order number: where that order is
+                follow = ActionLogistics()
         if follow is not None:
             events = await follow.run(dispatcher, tracker, domain)
             if awaiting in PRODUCT_TOPICS and not product_choices(tracker):

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (account_of, current, get_shop, handoff, latest_entity, latest_text,
                             parse_time)
-from actions.orders import find_order, orders_about
+from actions.orders import find_order, order_id_in_play, orders_about
 
 
 class ActionCourier(Action):
@@ -42,8 +42,9 @@ class ActionCourier(Action):
 
 
 # "别发韵达" / "不要韵达" / "韵达就算了": a courier the buyer does not want.
-REFUSING_BEFORE = re.compile(r"(别|不要|不想要|不想|不用|不发|千万别|拒收|不能发|不喜欢)\s*(给我|帮我)?\s*(发|用|走)?\s*$")
-REFUSING_AFTER = re.compile(r"^\s*(就算了|算了|不要|不行|太慢|太差|不好|老是丢|的话不要)")
+# Not "能不能发韵达" / "发不发韵达": those ask for it.
+REFUSING_BEFORE = re.compile(r"(?<![能可])(别|不要|不想要|不想|不用|千万别|拒收|不喜欢)\s*(给我|帮我)?\s*(发|用|走)?\s*$")
+REFUSING_AFTER = re.compile(r"^\s*(就算了|算了|不要(?![钱加])|不行(?![吗么])|太慢|太差|老是丢|的话不要)")
 
 
 def _refused(tracker: Tracker, courier: str) -> bool:
@@ -57,8 +58,9 @@ def _refused(tracker: Tracker, courier: str) -> bool:
 
 # "现在拍今天能发吗" / "下单的话几点前": a purchase still to make, not the buyer's order already
 # paid ("我今天拍的" is one made).
-NEW_PURCHASE = re.compile(r"(现在|今天|马上|立刻|待会|等下)(就)?(拍|下单|买|付款|付)(?![的了过])|"
-                          r"(拍|下单|买|付款)的话|如果|要是|几点前|几点之前|截单")
+NEW_PURCHASE = re.compile(r"(现在|今天|马上|立刻|待会|等下)(就)?(拍|下单|买|付款|付)(?![下好完款啦的了过])|"
+                          r"(拍|下单|买|付款)的话|(如果|要是)(现在|今天|明天|马上)?(拍|下单|买|付)|"
+                          r"几点前|几点之前|截单")
 
 
 class ActionShipTime(Action):
@@ -71,7 +73,7 @@ class ActionShipTime(Action):
         order = None if new_purchase else _latest_paid_unshipped(shop, tracker)
         if order is not None:  # "我昨晚付的款今天能发吗": about that order, not a new one
             paid = parse_time(order["paid_at"])
-            if shop.now() - paid > timedelta(hours=shop.policy.promise_hours):
+            if _overdue(shop, order):
                 dispatcher.utter_message(response="utter_urge_overdue", order_id=order["order_id"])
                 return [SlotSet("order_id", order["order_id"])] + handoff("shipping_overdue", "high")
             ship = shop.policy.ship_time(shop.now(), paid_at=paid)
@@ -116,7 +118,7 @@ class ActionDeliveryTime(Action):
 
 def _latest_on_its_way(shop, tracker: Tracker):
     """The buyer's own newest order shipped and not yet delivered, else newest paid and waiting."""
-    orders = shop.store.orders_of(account_of(tracker) or "")
+    orders = orders_about(tracker, shop.store.orders_of(account_of(tracker) or ""))
     moving = [o for o in orders if o["status"] == "shipped" and o.get("shipped_at")
               and not any("签收" in e.get("event", "") for e in o.get("logistics") or [])]
     if moving:
@@ -142,10 +144,14 @@ async def _tell_arrival(dispatcher: CollectingDispatcher, shop, order) -> List[D
                                  arrival=policy.arrival_span(region, shipped.date()),
                                  event=latest.get("event") or "暂无更新")
         return events
+    if _overdue(shop, order):  # past the promise: no dates, a person
+        dispatcher.utter_message(response="utter_urge_overdue", order_id=order["order_id"])
+        return events + handoff("shipping_overdue", "high")
     ship = policy.ship_time(shop.now(), paid_at=parse_time(order["paid_at"]))
+    leaves = max(ship.leaves, shop.now().date())
     dispatcher.utter_message(response="utter_delivery_time_waiting", order_id=order["order_id"],
                              leaves_on=ship.leaves_on, region=region or "您那边", days=days,
-                             arrival=policy.arrival_span(region, ship.leaves))
+                             arrival=policy.arrival_span(region, leaves))
     return events
 
 
@@ -191,19 +197,25 @@ def _unshipped(order) -> bool:
 def _latest_paid_unshipped(shop, tracker: Tracker):
     """The buyer's own newest paid order still waiting to ship (the one named, if named)."""
     account = account_of(tracker)
-    named = current(tracker, "order_id")
-    waiting = [o for o in shop.store.orders_of(account or "") if _unshipped(o) and o.get("paid_at")]
+    named = order_id_in_play(tracker, shop)
+    waiting = orders_about(tracker, [o for o in shop.store.orders_of(account or "")
+                                     if _unshipped(o) and o.get("paid_at")])
     if named:
         waiting = [o for o in waiting if o["order_id"] == named]
     return max(waiting, key=lambda o: o["paid_at"]) if waiting else None
 
 
+def _overdue(shop, order) -> bool:
+    """Paid, unshipped, and past the shop's promised hours."""
+    paid = parse_time(order.get("paid_at"))
+    return bool(_unshipped(order) and paid and shop.now() - paid > timedelta(hours=shop.policy.promise_hours))
+
+
 def _oldest_overdue(shop, tracker: Tracker):
     """The buyer's own oldest paid order still unshipped past the shop's promised hours (of those
     holding the product named, if the line names one)."""
-    promise = timedelta(hours=shop.policy.promise_hours)
     waiting = orders_about(tracker, [o for o in shop.store.orders_of(account_of(tracker) or "") if _unshipped(o)])
-    late = [o for o in waiting if o.get("paid_at") and shop.now() - parse_time(o["paid_at"]) > promise]
+    late = [o for o in waiting if _overdue(shop, o)]
     return min(late, key=lambda o: o["paid_at"]) if late else None
 
 
@@ -217,7 +229,7 @@ class ActionUrgeShipping(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         shop = get_shop()
-        overdue = None if current(tracker, "order_id") else _oldest_overdue(shop, tracker)
+        overdue = None if order_id_in_play(tracker, shop) else _oldest_overdue(shop, tracker)
         if overdue is not None:  # past the promise: that order, whichever else is waiting
             dispatcher.utter_message(response="utter_urge_overdue", order_id=overdue["order_id"])
             return [SlotSet("order_id", overdue["order_id"])] + handoff("shipping_overdue", "high")
@@ -231,8 +243,7 @@ class ActionUrgeShipping(Action):
             dispatcher.utter_message(response="utter_order_not_paid", order_id=order["order_id"])
             return lookup.events
         paid = parse_time(order.get("paid_at"))
-        overdue = paid and shop.now() - paid > timedelta(hours=shop.policy.promise_hours)
-        if overdue:
+        if _overdue(shop, order):
             dispatcher.utter_message(response="utter_urge_overdue", order_id=order["order_id"])
             return lookup.events + handoff("shipping_overdue", "high")
         ship = shop.policy.ship_time(shop.now(), paid_at=paid)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from actions.prices import ActionPrice, ActionPriceProtection, quantity_in
 from tests.shop_action_helpers import (assert_hands_off, assert_no_handoff, ask, pick_order, render,
                                        responses, set_product, shop_at, slot_sets)
@@ -198,6 +200,13 @@ def test_goods_the_shop_does_not_sell_are_said_to_be_not_sold_whatever_the_quest
 def test_a_question_about_this_one_or_in_our_words_is_not_taken_for_other_goods(shop):
     from actions.presale import ActionStock
 
+    # A place is not goods: 西藏有货吗 is about sending there.
+    place, _ = ask(ActionStock(), "西藏有货吗", "ask_stock", {"region": "西藏"}, page_sku="SN001")
+    assert responses(place) != ["utter_product_not_sold"]
+    # The price of the page's product said another way.
+    landed, _ = ask(ActionPrice(), "到手多少钱", "ask_price", page_sku="SN001")
+    assert landed[0]["product"] == shop.store.product_by_sku("SN001").name
+
     on_page, _ = ask(ActionStock(), "这款还有货吗", "ask_stock", page_sku="SN001")
     assert on_page[0]["product"] == shop.store.product_by_sku("SN001").name
     # "芒果干片" is not an alias, but holds one of ours: ask which, never deny it.
@@ -216,21 +225,48 @@ def priced_together(text, *names):
 
 def test_two_products_in_one_question_are_priced_each_and_together_with_the_order_offers(shop):
     mango, nuts = shop.store.product("芒果干"), shop.store.product("夏威夷果")
-    messages, events = priced_together("两袋芒果干和夏威夷果要3袋，一共多少钱", "芒果干", "夏威夷果")
+    messages, events = priced_together("三袋芒果干和夏威夷果要4袋，一共多少钱", "芒果干", "夏威夷果")
     assert responses(messages) == ["utter_price_together"]
     reply = render(messages[0])
-    assert f"芒果干2件¥{2 * mango.price:g}" in reply and f"夏威夷果3件¥{3 * nuts.price:g}" in reply
+    assert f"芒果干3件¥{3 * mango.price:g}" in reply and f"夏威夷果4件¥{4 * nuts.price:g}" in reply
     # The nuts' second item at half price first, then the order's 满减 and coupon on the rest.
-    after_items = 2 * mango.price + 3 * nuts.price - nuts.price * 0.5
-    expected = after_items - (30 if after_items >= 199 else 0) - (10 if after_items >= 99 else 0)
-    assert float(messages[0]["pay"]) == round(expected, 2)
+    after_items = 3 * mango.price + 4 * nuts.price - 2 * nuts.price * 0.5
+    assert after_items >= 199, "precondition: the basket reaches 满199减30 and the 99 coupon"
+    assert float(messages[0]["pay"]) == round(after_items - 30 - 10, 2)
     assert "坚果系列第二件半价" in messages[0]["savings"]
     assert slot_sets(events) == {"product": "夏威夷果"}
 
 
-def test_a_count_is_read_beside_its_own_product():
+@pytest.mark.parametrize("text, counts", [
+    ("芒果干要两袋，夏威夷果一袋，再来4包草莓干", [2, 1, 4]),
+    ("芒果干两袋夏威夷果三袋草莓干", [2, 3, 1]),
+    ("两袋芒果干和三袋夏威夷果和草莓干", [2, 3, 1]),
+    ("芒果干、夏威夷果、草莓干各两袋", [2, 2, 2]),
+    ("芒果干x2 夏威夷果*3 草莓干", [2, 3, 1]),
+    ("芒果干夏威夷果草莓干多少钱", [1, 1, 1]),
+])
+def test_a_count_is_read_beside_its_own_product_and_never_for_two(text, counts):
     from actions.prices import quantities
 
-    text = "芒果干要两袋，夏威夷果一袋，再来4包草莓干"
     named = [(name, text.index(name), text.index(name) + len(name)) for name in ("芒果干", "夏威夷果", "草莓干")]
-    assert quantities(text, named) == [2, 1, 4]
+    assert quantities(text, named) == counts
+
+
+def test_a_sold_out_product_in_a_basket_is_named_with_its_restock_and_left_out_of_the_total(shop):
+    sold_out = next(p for p in shop.store.products() if p.stock == 0 and p.restock_date)
+    mango = shop.store.product("芒果干")
+    messages, _ = priced_together(f"{sold_out.name}和芒果干一共多少钱", sold_out.name, "芒果干")
+    reply = render(messages[0])
+    assert float(messages[0]["list_total"]) == mango.price
+    assert f"{sold_out.name}暂时卖完了" in reply and sold_out.restock_date.strftime("%m月%d日") in reply
+
+
+def test_a_short_name_beside_a_product_is_asked_before_pricing_the_two(shop):
+    from tests.actions_support import run, tracker, user
+
+    text = "芒果干和巧克力一共多少钱"
+    entities = [{"entity": "product", "value": "芒果干", "start": 0, "end": 3},
+                {"entity": "product_group", "value": "比利时黑巧克力|德国牛奶巧克力", "start": 4, "end": 7}]
+    messages, events = run(ActionPrice(), tracker([user(text, "ask_price", entities)], {}))
+    assert responses(messages) == ["utter_which_product"]
+    assert slot_sets(events) == {"awaiting": "price"}

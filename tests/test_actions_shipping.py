@@ -35,9 +35,10 @@ def test_a_courier_the_buyer_refuses_is_not_offered_back(shop, text):
     assert events == []
 
 
-def test_a_courier_asked_for_is_still_offered(shop):
-    messages, _ = courier_line("能发韵达吗", "韵达")
-    assert responses(messages) == ["utter_courier_free"]
+@pytest.mark.parametrize("text", ["能发韵达吗", "能不能发韵达", "你们发不发韵达", "韵达不行吗"])
+def test_a_courier_asked_for_is_still_offered(shop, text):
+    messages, _ = courier_line(text, "韵达")
+    assert responses(messages) == ["utter_courier_free"], text
 
 
 def test_courier_question_names_the_default_and_free_couriers_from_settings(shop):
@@ -145,8 +146,9 @@ def test_a_buyer_with_a_paid_order_asking_about_a_purchase_to_make_gets_the_rule
     order = pick_order(shop, lambda o: o["status"] == "paid" and o["paid_at"])
     messages, _ = ask(ActionShipTime(), text, "ask_ship_time", account=order["account"])
     assert responses(messages)[0] in ("utter_ship_time_today", "utter_ship_time_later"), text
-    mine, _ = ask(ActionShipTime(), "我今天拍的什么时候发", "ask_ship_time", account=order["account"])
-    assert responses(mine)[0] in ("utter_ship_time_order", "utter_urge_overdue")
+    for paid_already in ("我今天拍的什么时候发", "今天付款了什么时候发", "今天拍下的什么时候能发", "如果今天还不发我就退款"):
+        mine, _ = ask(ActionShipTime(), paid_already, "ask_ship_time", account=order["account"])
+        assert responses(mine)[0] in ("utter_ship_time_order", "utter_urge_overdue"), paid_already
 
 
 def test_an_anonymous_buyer_gets_the_general_rule(shop):
@@ -247,6 +249,30 @@ def test_a_buyer_whose_paid_order_waits_is_told_the_day_it_leaves_and_arrives(sh
     ship = shop.policy.ship_time(shop.now(), paid_at=paid)
     assert messages[0]["leaves_on"] == ship.leaves_on and order["order_id"] in render(messages[0])
     assert messages[0]["arrival"] == shop.policy.arrival_span(order["receiver"]["region"], ship.leaves)
+
+
+def test_a_waiting_order_past_the_promise_gets_a_person_not_dates(shop, tmp_path):
+    def newest_paid_and_late(order):
+        return is_overdue(shop, order) and not any(
+            o["account"] == order["account"] and o["status"] == "paid" and o["paid_at"] > order["paid_at"]
+            for o in all_orders(shop))
+    order = pick_order(shop, newest_paid_and_late)
+    with_orders(shop, tmp_path, lambda o: o["account"] == order["account"] and o["status"] == "shipped"
+                and o.update(status="delivered"))
+    messages, events = ask(ActionDeliveryTime(), "几天能到", "ask_delivery_time", account=order["account"])
+    assert responses(messages) == ["utter_urge_overdue"]
+    assert_hands_off(events, "shipping_overdue", "high")
+
+
+def test_a_product_named_after_an_order_was_discussed_finds_its_own_order(shop):
+    account, orders = next((a, o) for a, o in by_account(shop, lambda o: o["status"] == "paid").items()
+                           if len(o) >= 2 and any(not is_overdue(shop, order) for order in o))
+    recent = next(o for o in orders if not is_overdue(shop, o))
+    other = next(o for o in orders if o is not recent)
+    product = next(i["name"] for i in recent["items"] if i["name"] not in {x["name"] for x in other["items"]})
+    messages, _ = ask(ActionUrgeShipping(), f"{product}怎么还没发", "urge_shipping", {"product": product},
+                      slots={"order_id": other["order_id"]}, account=account)
+    assert messages[0]["order_id"] == recent["order_id"]
 
 
 def test_a_place_the_chat_is_about_is_answered_for_that_place_even_with_an_order_on_its_way(shop):

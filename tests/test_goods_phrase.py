@@ -24,6 +24,8 @@ def test_the_goods_a_question_names_are_found_after_greetings_and_your_shops(tex
     "今天下单多少钱", "快递多少钱", "两袋多少钱", "买两袋一共多少钱", "有什么推荐的", "有优惠吗",
     "口味有哪些", "生产日期是什么时候", "你好在吗有货吗", "有没有礼盒装", "有卖的吗", "卖完了吗",
     "有没有小包装的", "有没有不辣的", "这个是哪里产的", "能便宜点吗",
+    "到手多少钱", "总共多少钱", "最低多少钱", "平时多少钱", "口感好吃吗", "吃起来甜不甜", "里面有几包",
+    "每包多少克", "净含量多少", "整箱多少钱", "大袋的多少钱", "低糖的有吗", "试吃装有吗",
 ])
 def test_pronouns_service_words_quantities_and_times_are_not_goods(text):
     assert goods_named(text) is None
