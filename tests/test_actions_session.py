@@ -105,6 +105,15 @@ def test_a_bare_product_answers_its_stock(shop):
     same_answer(shop, continued, ask(ActionStock(), "芒果干", "inform", {"product": "芒果干"}))
 
 
+def test_a_bare_courier_or_order_number_with_nothing_asked_gets_its_answer(shop):
+    courier, _ = ask(ActionContinue(), "顺丰", "inform", {"courier": "顺丰"})
+    assert responses(courier)[0].startswith("utter_courier_")
+    order = pick_order(shop, lambda o: o["status"] == "shipped")
+    tracked, _ = ask(ActionContinue(), order["order_id"], "inform", {"order_id": order["order_id"]},
+                     account=order["account"])
+    assert responses(tracked)[0].startswith("utter_logistics_") and order["order_id"] in render(tracked[0])
+
+
 def test_a_pending_question_wins_over_a_bare_region(shop):
     order = pick_order(shop, lambda o: o["status"] in ("delivered", "completed"))
     slots = {"awaiting": "return", "account": order["account"]}
