@@ -70,3 +70,22 @@ def resume_token(conversation_id: str, account: Optional[str], secret: str) -> s
 
 def may_resume(conversation_id: str, account: Optional[str], token: object, secret: str) -> bool:
     return isinstance(token, str) and _same(resume_token(conversation_id, account, secret), token)
+
+
+def photo_signature(key: str, expires: int, secret: str) -> str:
+    """The signature of a photo's URL valid until `expires` (unix seconds)."""
+    return _mac(secret, f"photo|{key}|{int(expires)}")
+
+
+def photo_url_valid(key: str, expires: object, signature: object, secret: str,
+                    now: Optional[float] = None) -> bool:
+    """A photo URL the desk signed and that has not expired."""
+    if not (isinstance(signature, str) and isinstance(expires, (int, str))) or isinstance(expires, bool):
+        return False
+    try:
+        until = int(expires)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if until < (time.time() if now is None else now):
+        return False
+    return _same(photo_signature(key, until, secret), signature)

@@ -1,0 +1,111 @@
+"""Buyers' photos: only real images are kept, re-encoded without metadata, behind signed URLs."""
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import ExifTags, Image
+
+from shopbot.desk.photo_store import DirectoryPhotoStore, new_key
+from shopbot.desk.photos import MAX_BYTES, PhotoRefused, clean_photo
+from shopbot.desk.signing import photo_signature, photo_url_valid
+
+
+def encoded(image, fmt, **options):
+    data = io.BytesIO()
+    image.save(data, fmt, **options)
+    return data.getvalue()
+
+
+def phone_photo_with_gps_and_rotation():
+    """A JPEG as a phone writes it: where it was taken, and 'rotate 90°' instead of rotated pixels."""
+    image = Image.new("RGB", (80, 40), "orange")
+    exif = image.getexif()
+    exif[ExifTags.Base.Orientation] = 6
+    exif[ExifTags.Base.Model] = "Buyer's phone"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (30.0, 15.0, 20.0)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (120.0, 9.0, 45.0)
+    return encoded(image, "JPEG", exif=exif)
+
+
+def png_declaring(width, height):
+    """A tiny PNG whose header claims `width` x `height`: a decompression bomb's shape."""
+    data = encoded(Image.new("L", (1, 1)), "PNG")
+    start = data.index(b"IHDR")
+    header = struct.pack(">II", width, height) + data[start + 12:start + 17]
+    chunk = b"IHDR" + header
+    return data[:start] + chunk + struct.pack(">I", zlib.crc32(chunk)) + data[start + 21:]
+
+
+def test_a_phone_photo_is_kept_upright_and_without_its_location_or_any_metadata():
+    original = phone_photo_with_gps_and_rotation()
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo), "precondition: GPS inside"
+    photo = clean_photo(original)
+    kept = Image.open(io.BytesIO(photo.jpeg))
+    assert kept.format == "JPEG" and kept.size == (40, 80) == photo.size  # turned as the phone meant
+    assert not kept.getexif() and b"Exif" not in photo.jpeg and b"GPS" not in photo.jpeg
+    assert max(Image.open(io.BytesIO(photo.thumbnail)).size) <= 320
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
+def test_png_webp_and_heic_are_accepted_and_kept_as_jpeg(fmt):
+    if fmt == "HEIF":
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+    photo = clean_photo(encoded(Image.new("RGB", (64, 48), "green"), fmt))
+    assert Image.open(io.BytesIO(photo.jpeg)).format == "JPEG" and photo.size == (64, 48)
+
+
+def test_a_large_photo_is_scaled_down_for_keeping():
+    photo = clean_photo(encoded(Image.new("RGB", (4000, 3000), "white"), "JPEG"))
+    assert max(photo.size) == 2048
+
+
+@pytest.mark.parametrize("data, said", [
+    (b"%PDF-1.4\n1 0 obj<<>>endobj\n", "打不开"),  # a document renamed .jpg
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', "打不开"),
+    (b"GIF89a" + encoded(Image.new("P", (4, 4)), "GIF")[6:], "格式"),  # an image, but not a photo format
+    (b"", "空的"),
+    (png_declaring(9000, 9000), "尺寸太大"),  # over our 50 MP, under Pillow's own limit
+    (png_declaring(30000, 30000), "尺寸太大"),  # over Pillow's limit: refused while reading the header
+    (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "打不开"),  # a JPEG's first bytes, then nothing
+])
+def test_what_is_not_a_photo_is_refused_with_a_message_for_the_buyer(data, said):
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(data)
+    assert said in refused.value.buyer_message and refused.value.buyer_message.startswith("亲")
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read():
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(b"\xff\xd8" + bytes(MAX_BYTES))
+    assert "10MB" in refused.value.buyer_message
+
+
+def test_photos_are_stored_under_random_keys_only(tmp_path):
+    store = DirectoryPhotoStore(tmp_path)
+    key = new_key()
+    store.put(key, "photo", b"jpeg bytes")
+    assert store.get(key, "photo") == b"jpeg bytes" and store.get(key, "thumb") is None
+    assert [p.name for p in tmp_path.rglob("*")] == [key[:2], f"{key}.photo.jpg"]
+    for hostile in ("../../etc/passwd", "g" * 32, key + "/..", key.upper(), ""):
+        assert store.get(hostile, "photo") is None
+        with pytest.raises(ValueError):
+            store.put(hostile, "photo", b"x")
+    store.delete(key)
+    assert store.get(key, "photo") is None
+
+
+def test_a_photo_url_is_good_until_it_expires_and_only_for_its_own_photo():
+    key, other = new_key(), new_key()
+    signature = photo_signature(key, 2_000, "secret")
+    assert photo_url_valid(key, "2000", signature, "secret", now=1_999)
+    assert not photo_url_valid(key, 2_000, signature, "secret", now=2_001)  # expired
+    assert not photo_url_valid(other, 2_000, signature, "secret", now=1_000)  # another photo
+    assert not photo_url_valid(key, 3_000, signature, "secret", now=1_000)  # the expiry moved
+    assert not photo_url_valid(key, 2_000, signature, "another secret", now=1_000)
+    assert not photo_url_valid(key, "soon", signature, "secret", now=1_000)
