@@ -26,12 +26,17 @@ def account_of(tracker: Tracker) -> Optional[str]:
     return account.strip() if isinstance(account, str) and account.strip() else None
 
 
+def entities_in_line(tracker: Tracker, name: Optional[str] = None) -> List[Dict[str, Any]]:
+    """The entities of the latest message (of kind `name` only, if given), in the line's order."""
+    found = [entity for entity in (tracker.latest_message or {}).get("entities") or []
+             if name is None or entity.get("entity") == name]
+    return sorted(found, key=lambda entity: entity.get("start", 0))
+
+
 def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
     """The value of `name` in the latest message, if the buyer just mentioned one."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == name:
-            return entity.get("value")
-    return None
+    found = entities_in_line(tracker, name)
+    return found[0].get("value") if found else None
 
 
 def current(tracker: Tracker, name: str) -> Optional[str]:

@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_of, await_answer, latest_entity
+from actions.common import account_of, await_answer, entities_in_line, latest_entity
 from shopbot.shop.service import Shop
 
 
@@ -25,8 +25,7 @@ class Lookup:
 
 def products_in_line(tracker: Tracker) -> Set[str]:
     """The products the buyer's latest line names."""
-    return {entity.get("value") for entity in (tracker.latest_message or {}).get("entities") or []
-            if entity.get("entity") == "product"}
+    return {entity.get("value") for entity in entities_in_line(tracker, "product")}
 
 
 def order_id_in_play(tracker: Tracker, shop: Shop) -> Optional[str]:

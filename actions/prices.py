@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (account_of, await_answer, current, get_shop, handoff, latest_entity, latest_text,
-                            mentions, product_in_view, resolve_product_name)
+from actions.common import (account_of, await_answer, current, entities_in_line, get_shop, handoff,
+                            latest_entity, latest_text, mentions, product_in_view, resolve_product_name)
 from shopbot.shop.pricing import nearest_threshold, price_drops, quote, quote_basket
 
 NUMERALS = {"一": 1, "两": 2, "二": 2, "俩": 2, "三": 3, "仨": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -88,8 +88,8 @@ class ActionPrice(Action):
 def products_named(tracker: Tracker) -> List[Tuple[str, int, int]]:
     """The different products the latest line names, with where each stands: (name, start, end)."""
     seen, named = set(), []
-    for entity in sorted((tracker.latest_message or {}).get("entities") or [], key=lambda e: e.get("start", 0)):
-        if entity.get("entity") == "product" and entity.get("value") not in seen:
+    for entity in entities_in_line(tracker, "product"):
+        if entity.get("value") not in seen:
             seen.add(entity["value"])
             named.append((entity["value"], int(entity.get("start", 0)), int(entity.get("end", 0))))
     return named

@@ -5,7 +5,7 @@ from typing import Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 
-from actions.common import await_answer, get_shop, product_choices
+from actions.common import await_answer, entities_in_line, get_shop, product_choices
 
 PRODUCT_TOPICS = ("stock", "shelf_life", "product_info", "price")
 
@@ -56,7 +56,7 @@ class ActionContinue(Action):
         awaiting = tracker.get_slot("awaiting") or ""
         follow = _continuations().get(awaiting)
         if follow is None:
-            entities = {e.get("entity") for e in (tracker.latest_message or {}).get("entities") or []}
+            entities = {entity.get("entity") for entity in entities_in_line(tracker)}
             if "region" in entities:
                 follow = ActionFreeShipping()
             elif "product" in entities:

@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (account_of, current, get_shop, handoff, latest_entity, latest_text,
-                            parse_time)
+from actions.common import (account_of, current, entities_in_line, get_shop, handoff, latest_entity,
+                            latest_text, parse_time)
 from actions.orders import find_order, order_id_in_play, orders_about
 
 
@@ -49,8 +49,8 @@ REFUSING_AFTER = re.compile(r"^\s*(就算了|算了|不要(?![钱加])|不行(?!
 
 def _refused(tracker: Tracker, courier: str) -> bool:
     text = latest_text(tracker)
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == "courier" and entity.get("value") == courier and "start" in entity:
+    for entity in entities_in_line(tracker, "courier"):
+        if entity.get("value") == courier and "start" in entity:
             before, after = text[max(0, entity["start"] - 8):entity["start"]], text[entity["end"]:]
             return bool(REFUSING_BEFORE.search(before) or REFUSING_AFTER.search(after))
     return False
