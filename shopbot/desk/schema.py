@@ -1,4 +1,4 @@
-"""The desk's tables: chats, every message, agents and their sessions, trainers' flags.
+"""The desk's tables: chats, every message, agents and their sessions, trainers' flags, after-sales cases.
 
 The shape of the database is declared here and nowhere else; `shopbot.desk.migrations`
 brings a database to it, and `shopbot.desk.store` holds the SQL that reads and writes it.
@@ -68,4 +68,27 @@ training_flags = sa.Table(
     sa.Column("note", sa.Text),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("resolved", sa.Boolean, nullable=False, default=False),
+)
+
+aftersale_cases = sa.Table(
+    "aftersale_cases", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(64)),
+    sa.Column("account", sa.String(100), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Column("items", sa.Text, nullable=False, default="[]"),  # JSON: the order's items concerned
+    sa.Column("problem", sa.String(30), nullable=False),  # damaged / missing / wrong_item / quality / expired ...
+    sa.Column("words", sa.Text, nullable=False, default=""),  # what the buyer said of it
+    sa.Column("photos", sa.Text, nullable=False, default="[]"),  # JSON: photo keys (shopbot.desk.photo_store)
+    sa.Column("proposal", sa.String(20)),  # what the shop's policy let the bot propose
+    sa.Column("urgent", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(16), nullable=False),  # shopbot.desk.cases.STATES
+    sa.Column("resolution", sa.String(20)),  # what an agent approved
+    sa.Column("decided_by", sa.String(100)),
+    sa.Column("note", sa.Text),  # the agent's reason for a refusal or a change
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    # The console's 售后 tab lists open cases; a buyer's 我的售后进度 reads theirs.
+    sa.Index("ix_aftersale_cases_state", "state"),
+    sa.Index("ix_aftersale_cases_account", "account"),
 )

@@ -1,0 +1,148 @@
+"""After-sales cases: a problem with an order, carried from the buyer's words to a resolution.
+
+A case has the order and its items concerned, the problem's type, the buyer's words
+and photos, what the shop's policy let the bot propose, and a state:
+
+    collecting  the bot is still asking (which items, photos)
+    waiting     submitted: an agent approves or refuses it
+    approved    an agent approved the proposal, or changed it (resolution, note)
+    refused     an agent refused it, with a reason for the buyer (note)
+    done        the resolution was carried out
+
+Every change of state is one conditional UPDATE on the state it leaves, so of two
+agents deciding the same case at the same moment exactly one does. Photos are kept
+as keys of the photo store (shopbot.desk.photo_store), at most MAX_PHOTOS a case.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shopbot.desk.schema import aftersale_cases
+
+MAX_PHOTOS = 6
+STATES = ("collecting", "waiting", "approved", "refused", "done")
+OPEN_STATES = ("collecting", "waiting", "approved")
+# state left -> the states an action may move a case to
+MOVES = {"submit": ("collecting", "waiting"), "approve": ("waiting", "approved"),
+         "refuse": ("waiting", "refused"), "finish": ("approved", "done")}
+
+
+class CaseError(ValueError):
+    """A change the case's state does not allow, or too many photos."""
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    conversation_id: Optional[str]
+    account: str
+    order_id: str
+    items: List[Dict[str, Any]]
+    problem: str
+    words: str
+    photos: List[str]
+    proposal: Optional[str]
+    urgent: bool
+    state: str
+    resolution: Optional[str]
+    decided_by: Optional[str]
+    note: Optional[str]
+    created_at: float
+    updated_at: float
+
+
+def _case(row) -> Case:
+    return Case(row.id, row.conversation_id, row.account, row.order_id, json.loads(row.items or "[]"),
+                row.problem, row.words, json.loads(row.photos or "[]"), row.proposal, bool(row.urgent),
+                row.state, row.resolution, row.decided_by, row.note, row.created_at, row.updated_at)
+
+
+class CaseStore:
+    """The cases in the desk's database, over the desk store's engine."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+
+    async def open_case(self, *, account: str, order_id: str, problem: str, items: List[Dict[str, Any]],
+                        words: str = "", proposal: Optional[str] = None, urgent: bool = False,
+                        conversation_id: Optional[str] = None) -> Case:
+        now = time.time()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(aftersale_cases.insert().values(
+                conversation_id=conversation_id, account=account, order_id=order_id,
+                items=json.dumps(items, ensure_ascii=False), problem=problem, words=words, photos="[]",
+                proposal=proposal, urgent=urgent, state="collecting", created_at=now, updated_at=now))
+            case_id = result.inserted_primary_key[0]
+        return await self.case(case_id)
+
+    async def case(self, case_id: int) -> Optional[Case]:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(aftersale_cases).where(aftersale_cases.c.id == case_id))).first()
+        return _case(row) if row else None
+
+    async def add_photo(self, case_id: int, key: str) -> Case:
+        """Attach a stored photo to a case still collecting; at most MAX_PHOTOS.
+
+        The desk's connections autocommit each statement, so the list is replaced only if no
+        other upload changed it since it was read (two photos sent at once both stay).
+        """
+        for _ in range(10):
+            current = await self.case(case_id)
+            if current is None or current.state != "collecting":
+                raise CaseError("photos are added while the case is collecting")
+            if len(current.photos) >= MAX_PHOTOS:
+                raise CaseError(f"at most {MAX_PHOTOS} photos a case")
+            async with self.engine.begin() as conn:
+                result = await conn.execute(aftersale_cases.update().where(
+                    (aftersale_cases.c.id == case_id) & (aftersale_cases.c.state == "collecting")
+                    & (aftersale_cases.c.photos == json.dumps(current.photos)))
+                    .values(photos=json.dumps(current.photos + [key]), updated_at=time.time()))
+            if result.rowcount == 1:
+                return await self.case(case_id)
+        raise CaseError("the case kept changing; try again")
+
+    async def move(self, case_id: int, action: str, *, agent: Optional[str] = None,
+                   resolution: Optional[str] = None, note: Optional[str] = None) -> Case:
+        """submit / approve (as proposed, or `resolution`) / refuse (with `note`) / finish."""
+        if action not in MOVES:
+            raise CaseError(f"unknown action {action}")
+        leaving, entering = MOVES[action]
+        if action == "refuse" and not (note or "").strip():
+            raise CaseError("a refusal carries its reason for the buyer")
+        values: Dict[str, Any] = {"state": entering, "updated_at": time.time()}
+        if action in ("approve", "refuse"):
+            if not agent:
+                raise CaseError("an agent decides a case")
+            values.update(decided_by=agent, note=note)
+        if action == "approve":
+            values["resolution"] = sa.func.coalesce(resolution, aftersale_cases.c.proposal)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(aftersale_cases.update().where(
+                (aftersale_cases.c.id == case_id) & (aftersale_cases.c.state == leaving)).values(**values))
+        if result.rowcount != 1:
+            current = await self.case(case_id)
+            raise CaseError(f"case {case_id} is {current.state if current else 'missing'}, not {leaving}")
+        return await self.case(case_id)
+
+    async def cases_of(self, account: str) -> List[Case]:
+        """A buyer's cases, newest first: what 我的售后进度 shows."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(aftersale_cases).where(aftersale_cases.c.account == account)
+                                       .order_by(aftersale_cases.c.created_at.desc(),
+                                                 aftersale_cases.c.id.desc()))).all()
+        return [_case(row) for row in rows]
+
+    async def open_cases(self) -> List[Case]:
+        """The cases agents work on: urgent first, then the oldest."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(aftersale_cases)
+                                       .where(aftersale_cases.c.state.in_(OPEN_STATES))
+                                       .order_by(aftersale_cases.c.urgent.desc(), aftersale_cases.c.created_at,
+                                                 aftersale_cases.c.id))).all()
+        return [_case(row) for row in rows]
