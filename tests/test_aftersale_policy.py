@@ -38,3 +38,11 @@ def test_past_the_days_or_an_unknown_problem_an_agent_decides_and_urgency_stays(
 def test_a_resolution_the_policy_does_not_know_is_never_proposed():
     settings = {"aftersale": {"small_amount": 50, "problems": {"damaged": {"within_days": 7, "small": "送一箱"}}}}
     assert propose(settings, "damaged", 10, 1).resolution is None
+
+
+def test_dates_that_put_delivery_in_the_future_get_an_agent_and_the_confirm_hours_are_the_shops():
+    from shopbot.shop.aftersale_policy import agent_confirms_within_hours
+
+    assert propose(SETTINGS, "damaged", 29.9, -1).resolution is None
+    assert agent_confirms_within_hours(SETTINGS) == SETTINGS["aftersale"]["agent_confirms_within_hours"]
+    assert agent_confirms_within_hours({}) == 24

@@ -86,3 +86,26 @@ async def test_a_buyer_sees_only_their_cases_and_agents_see_urgent_ones_first(ca
     assert [c.id for c in await cases.cases_of("tb_lily")] == [urgent.id, old.id]
     assert [c.id for c in await cases.open_cases()][:2] == [urgent.id, old.id]
     assert all(c.account == "tb_lily" for c in await cases.cases_of("tb_lily"))
+
+
+async def test_nothing_proposed_means_the_agent_names_a_known_resolution(cases):
+    waiting = await cases.move((await opened(cases, proposal=None)).id, "submit")
+    with pytest.raises(CaseError):
+        await cases.move(waiting.id, "approve", agent="alice")  # approving nothing records nothing
+    with pytest.raises(CaseError):
+        await cases.move(waiting.id, "approve", agent="alice", resolution="送一箱给您赔罪吧送一箱给您赔罪吧")
+    approved = await cases.move(waiting.id, "approve", agent="alice", resolution="退款")
+    assert approved.resolution == "退款"
+
+
+async def test_bad_fields_and_photo_keys_are_refused_and_a_photo_sent_again_counts_once(cases):
+    for bad in (dict(problem="x" * 40), dict(problem="破了"), dict(proposal="送一箱")):
+        with pytest.raises(CaseError):
+            await opened(cases, **bad)
+    case = await opened(cases)
+    for hostile in ("../../etc/passwd", "same-key", ""):
+        with pytest.raises(CaseError):
+            await cases.add_photo(case.id, hostile)
+    key = new_key()
+    await cases.add_photo(case.id, key)
+    assert (await cases.add_photo(case.id, key)).photos == [key]

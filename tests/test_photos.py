@@ -50,13 +50,33 @@ def test_a_phone_photo_is_kept_upright_and_without_its_location_or_any_metadata(
     assert max(Image.open(io.BytesIO(photo.thumbnail)).size) <= 320
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
-def test_png_webp_and_heic_are_accepted_and_kept_as_jpeg(fmt):
+def test_words_hidden_in_a_jpeg_comment_or_a_png_text_are_not_kept():
+    secret = b"GPS 30.25N serial SN-XYZ <script>"
+    for original in (encoded(Image.new("RGB", (32, 32), "red"), "JPEG", comment=secret),
+                     encoded(Image.new("RGB", (32, 32), "red"), "PNG", pnginfo=_png_text(secret))):
+        assert secret in original, "precondition: the words are in the upload"
+        photo = clean_photo(original)
+        for kept in (photo.jpeg, photo.thumbnail):
+            assert secret not in kept and b"\xff\xfe" not in kept  # no comment marker at all
+
+
+def _png_text(text):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("comment", text.decode())
+    return info
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF", "MPO"])
+def test_png_webp_heic_and_a_phones_mpo_are_accepted_and_kept_as_jpeg(fmt):
     if fmt == "HEIF":
         from pillow_heif import register_heif_opener
 
         register_heif_opener()
-    photo = clean_photo(encoded(Image.new("RGB", (64, 48), "green"), fmt))
+    image = Image.new("RGB", (64, 48), "green")
+    options = {"save_all": True, "append_images": [Image.new("RGB", (64, 48), "gray")]} if fmt == "MPO" else {}
+    photo = clean_photo(encoded(image, fmt, **options))
     assert Image.open(io.BytesIO(photo.jpeg)).format == "JPEG" and photo.size == (64, 48)
 
 
@@ -71,6 +91,7 @@ def test_a_large_photo_is_scaled_down_for_keeping():
     (b"GIF89a" + encoded(Image.new("P", (4, 4)), "GIF")[6:], "格式"),  # an image, but not a photo format
     (b"", "空的"),
     (png_declaring(9000, 9000), "尺寸太大"),  # over our 50 MP, under Pillow's own limit
+    (png_declaring(7000, 7000), "尺寸太大"),  # a PNG decodes whole: 49 MP would take gigabytes
     (png_declaring(30000, 30000), "尺寸太大"),  # over Pillow's limit: refused while reading the header
     (b"\xff\xd8\xff\xe0" + b"\x00" * 64, "打不开"),  # a JPEG's first bytes, then nothing
 ])
@@ -80,7 +101,7 @@ def test_what_is_not_a_photo_is_refused_with_a_message_for_the_buyer(data, said)
     assert said in refused.value.buyer_message and refused.value.buyer_message.startswith("亲")
 
 
-def test_a_file_over_the_limit_is_refused_before_it_is_read():
+def test_a_file_over_the_limit_is_refused_before_it_is_decoded():
     with pytest.raises(PhotoRefused) as refused:
         clean_photo(b"\xff\xd8" + bytes(MAX_BYTES))
     assert "10MB" in refused.value.buyer_message
@@ -100,12 +121,21 @@ def test_photos_are_stored_under_random_keys_only(tmp_path):
     assert store.get(key, "photo") is None
 
 
-def test_a_photo_url_is_good_until_it_expires_and_only_for_its_own_photo():
+def test_a_photo_url_is_good_until_it_expires_and_only_for_its_own_photo_variant_and_viewer():
     key, other = new_key(), new_key()
-    signature = photo_signature(key, 2_000, "secret")
-    assert photo_url_valid(key, "2000", signature, "secret", now=1_999)
-    assert not photo_url_valid(key, 2_000, signature, "secret", now=2_001)  # expired
-    assert not photo_url_valid(other, 2_000, signature, "secret", now=1_000)  # another photo
-    assert not photo_url_valid(key, 3_000, signature, "secret", now=1_000)  # the expiry moved
-    assert not photo_url_valid(key, 2_000, signature, "another secret", now=1_000)
-    assert not photo_url_valid(key, "soon", signature, "secret", now=1_000)
+    signature = photo_signature(key, "thumb", "chat:c1", 2_000, "secret")
+
+    def valid(key=key, variant="thumb", viewer="chat:c1", expires="2000", signature=signature,
+              secret="secret", now=1_999):
+        return photo_url_valid(key, variant, viewer, expires, signature, secret, now=now)
+
+    assert valid()
+    assert not valid(now=2_001)  # expired
+    assert not valid(key=other)  # another photo
+    assert not valid(variant="photo")  # the thumbnail's URL does not open the photo
+    assert not valid(viewer="chat:c2")  # another buyer's chat
+    assert not valid(expires=3_000)  # the expiry moved
+    assert not valid(secret="another secret")
+    assert not valid(expires="soon")
+    far = photo_signature(key, "thumb", "chat:c1", 10 ** 10, "secret")
+    assert not valid(expires=10 ** 10, signature=far)  # signed, but for longer than a URL may live

@@ -16,6 +16,7 @@ as keys of the photo store (shopbot.desk.photo_store), at most MAX_PHOTOS a case
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
@@ -23,9 +24,12 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shopbot.desk.photo_store import KEY
 from shopbot.desk.schema import aftersale_cases
+from shopbot.shop.aftersale_policy import RESOLUTIONS
 
 MAX_PHOTOS = 6
+PROBLEM = re.compile(r"[a-z_]{1,30}")  # damaged, missing, wrong_item, quality, expired, safety...
 STATES = ("collecting", "waiting", "approved", "refused", "done")
 OPEN_STATES = ("collecting", "waiting", "approved")
 # state left -> the states an action may move a case to
@@ -72,6 +76,10 @@ class CaseStore:
     async def open_case(self, *, account: str, order_id: str, problem: str, items: List[Dict[str, Any]],
                         words: str = "", proposal: Optional[str] = None, urgent: bool = False,
                         conversation_id: Optional[str] = None) -> Case:
+        if not PROBLEM.fullmatch(problem or ""):
+            raise CaseError(f"not a problem type: {problem!r}")
+        if proposal is not None and proposal not in RESOLUTIONS:
+            raise CaseError(f"not a resolution: {proposal!r}")
         now = time.time()
         async with self.engine.begin() as conn:
             result = await conn.execute(aftersale_cases.insert().values(
@@ -92,10 +100,14 @@ class CaseStore:
         The desk's connections autocommit each statement, so the list is replaced only if no
         other upload changed it since it was read (two photos sent at once both stay).
         """
+        if not KEY.fullmatch(key or ""):
+            raise CaseError("not a photo key")
         for _ in range(10):
             current = await self.case(case_id)
             if current is None or current.state != "collecting":
                 raise CaseError("photos are added while the case is collecting")
+            if key in current.photos:  # the widget sent it again: kept once
+                return current
             if len(current.photos) >= MAX_PHOTOS:
                 raise CaseError(f"at most {MAX_PHOTOS} photos a case")
             async with self.engine.begin() as conn:
@@ -120,13 +132,19 @@ class CaseStore:
             if not agent:
                 raise CaseError("an agent decides a case")
             values.update(decided_by=agent, note=note)
+        matches = (aftersale_cases.c.id == case_id) & (aftersale_cases.c.state == leaving)
         if action == "approve":
+            if resolution is not None and resolution not in RESOLUTIONS:
+                raise CaseError(f"not a resolution: {resolution!r}")
+            if resolution is None:  # as proposed: only when something was
+                matches = matches & aftersale_cases.c.proposal.isnot(None)
             values["resolution"] = sa.func.coalesce(resolution, aftersale_cases.c.proposal)
         async with self.engine.begin() as conn:
-            result = await conn.execute(aftersale_cases.update().where(
-                (aftersale_cases.c.id == case_id) & (aftersale_cases.c.state == leaving)).values(**values))
+            result = await conn.execute(aftersale_cases.update().where(matches).values(**values))
         if result.rowcount != 1:
             current = await self.case(case_id)
+            if current is not None and current.state == leaving:
+                raise CaseError("nothing was proposed: the agent names the resolution")
             raise CaseError(f"case {case_id} is {current.state if current else 'missing'}, not {leaving}")
         return await self.case(case_id)
 

@@ -2,8 +2,8 @@
 
 By default a directory (`var/uploads`, a named volume under compose, shared by the desk
 replicas); an S3-compatible store can take its place by offering the same three
-methods. A photo's key is made here, random, never from the buyer's file name, so no
-name can reach outside the directory; a photo is written once and never changed.
+methods. A photo's key is made here (new_key), random and new for each photo, never
+from the buyer's file name, so no name can reach outside the directory.
 """
 from __future__ import annotations
 

@@ -72,20 +72,27 @@ def may_resume(conversation_id: str, account: Optional[str], token: object, secr
     return isinstance(token, str) and _same(resume_token(conversation_id, account, secret), token)
 
 
-def photo_signature(key: str, expires: int, secret: str) -> str:
-    """The signature of a photo's URL valid until `expires` (unix seconds)."""
-    return _mac(secret, f"photo|{key}|{int(expires)}")
+# A photo URL is good for this long at most, whatever expiry it carries.
+MAX_PHOTO_URL_SECONDS = 3600
 
 
-def photo_url_valid(key: str, expires: object, signature: object, secret: str,
+def photo_signature(key: str, variant: str, viewer: str, expires: int, secret: str) -> str:
+    """The signature of one photo's URL (its photo or thumbnail) for one viewer (a buyer's chat,
+    or an agent), valid until `expires` (unix seconds). The desk also checks that the one
+    fetching it is that viewer."""
+    return _mac(secret, f"photo|{key}|{variant}|{viewer}|{int(expires)}")
+
+
+def photo_url_valid(key: str, variant: str, viewer: str, expires: object, signature: object, secret: str,
                     now: Optional[float] = None) -> bool:
-    """A photo URL the desk signed and that has not expired."""
+    """A photo URL the desk signed for this photo, variant and viewer, not expired, not too long-lived."""
     if not (isinstance(signature, str) and isinstance(expires, (int, str))) or isinstance(expires, bool):
         return False
     try:
         until = int(expires)
     except (TypeError, ValueError, OverflowError):
         return False
-    if until < (time.time() if now is None else now):
+    current = time.time() if now is None else now
+    if until < current or until > current + MAX_PHOTO_URL_SECONDS:
         return False
-    return _same(photo_signature(key, until, secret), signature)
+    return _same(photo_signature(key, variant, viewer, until, secret), signature)

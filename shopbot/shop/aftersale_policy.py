@@ -32,6 +32,8 @@ def propose(settings: Dict[str, Any], problem: str, amount: float, days_since_de
         return Proposal(None, False, f"no rule for {problem}: an agent decides")
     urgent = bool(rule.get("urgent"))
     within = int(rule.get("within_days", 0) or 0)
+    if days_since_delivery < 0:
+        return Proposal(None, urgent, "delivered in the future by the dates: an agent decides")
     if days_since_delivery > within:
         return Proposal(None, urgent, f"{days_since_delivery} days after delivery, past {within}: an agent decides")
     size = "small" if amount <= float(aftersale.get("small_amount", 0) or 0) else "large"
@@ -39,3 +41,8 @@ def propose(settings: Dict[str, Any], problem: str, amount: float, days_since_de
     if resolution not in RESOLUTIONS:
         return Proposal(None, urgent, f"no {size} resolution for {problem}: an agent decides")
     return Proposal(resolution, urgent, f"{problem}, {size} amount, {days_since_delivery} days after delivery")
+
+
+def agent_confirms_within_hours(settings: Dict[str, Any]) -> int:
+    """The hours within which an agent confirms a case, as the bot tells the buyer."""
+    return int((settings.get("aftersale") or {}).get("agent_confirms_within_hours", 24) or 24)
