@@ -94,6 +94,9 @@ def test_label_an_inbox_item_then_retrain_override_the_gate_and_roll_back(page_f
     # Deploying a model the gate refuses is the shop owner's (admin's) call, not a trainer's.
     expect(page.locator("#retrain-override")).to_be_hidden()
     page.click("#logout")
+    # The login form comes back once the desk has ended the session; navigating before that
+    # (a busy machine) would find the trainer still logged in.
+    expect(page.locator("#login-username")).to_be_visible(timeout=30000)
     log_in(page, stack, "olga", "adminpass1")
     expect(page.locator("#current-user")).to_contain_text("管理员")
     page.check("#retrain-override")  # 即使变差也上线
