@@ -88,6 +88,13 @@ def product_choices(tracker: Tracker) -> List[str]:
     return group.split("|") if group else []
 
 
+def ask_which_of(dispatcher, choices: List[str], topic: str) -> List[Dict[str, Any]]:
+    """Ask which of `choices` the buyer means, one button each; the answer continues `topic`."""
+    dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
+                             buttons=[{"title": name, "payload": name} for name in choices[:6]])
+    return [await_answer(topic)]
+
+
 def resolve_product_name(dispatcher, tracker: Tracker, topic: str) -> Optional[List[Dict[str, Any]]]:
     """Speak for a product question whose words are not one of the shop's products, and return
     the events; None when there is nothing to say (a product was named, or none at all).
@@ -98,9 +105,7 @@ def resolve_product_name(dispatcher, tracker: Tracker, topic: str) -> Optional[L
     """
     choices = product_choices(tracker)
     if choices:
-        dispatcher.utter_message(response="utter_which_product", products="、".join(choices[:6]),
-                                 buttons=[{"title": name, "payload": name} for name in choices[:6]])
-        return [await_answer(topic)]
+        return ask_which_of(dispatcher, choices, topic)
     if latest_entity(tracker, "product") or latest_entity(tracker, "region") or latest_entity(tracker, "courier"):
         return None  # 西藏有货吗 asks about a place, not about goods called 西藏
     goods = goods_named(latest_text(tracker))

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import (account_of, await_answer, current, entities_in_line, get_shop, handoff,
+from actions.common import (account_of, ask_which_of, current, entities_in_line, get_shop, handoff,
                             latest_entity, latest_text, mentions, product_in_view, resolve_product_name)
 from shopbot.shop.pricing import nearest_threshold, price_drops, quote, quote_basket
 
@@ -48,9 +48,7 @@ class ActionPrice(Action):
         named = products_named(tracker)
         group = latest_entity(tracker, "product_group")
         if named and group:  # 芒果干和核桃: which 核桃 first, or it would be left out of the sum
-            dispatcher.utter_message(response="utter_which_product", products="、".join(group.split("|")[:6]),
-                                     buttons=[{"title": n, "payload": n} for n in group.split("|")[:6]])
-            return [await_answer("price")]
+            return ask_which_of(dispatcher, group.split("|"), "price")
         if len(named) >= 2:
             return _price_together(dispatcher, shop, latest_text(tracker), named)
         name = product_in_view(tracker)

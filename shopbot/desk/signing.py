@@ -34,6 +34,16 @@ def _same(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
 
 
+def _seconds(value: object) -> Optional[int]:
+    """A unix time given as an int or a string of digits (from JSON or a query string), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def sign(account: str, timestamp: int, secret: str) -> str:
     return _mac(secret, f"{account}|{int(timestamp)}")
 
@@ -49,11 +59,8 @@ def verified_account(account: object, timestamp: object, signature: object, secr
     """The account if the shop signed it and the signature is fresh, else None (anonymous)."""
     if not (isinstance(account, str) and ACCOUNT.fullmatch(account) and isinstance(signature, str)):
         return None
-    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, str)):
-        return None
-    try:
-        ts = int(timestamp)
-    except (TypeError, ValueError, OverflowError):
+    ts = _seconds(timestamp)
+    if ts is None:
         return None
     current = time.time() if now is None else now
     if ts > current + CLOCK_SKEW or current - ts > min(max_age_seconds, MAX_HELLO_AGE):
@@ -86,11 +93,8 @@ def photo_signature(key: str, variant: str, viewer: str, expires: int, secret: s
 def photo_url_valid(key: str, variant: str, viewer: str, expires: object, signature: object, secret: str,
                     now: Optional[float] = None) -> bool:
     """A photo URL the desk signed for this photo, variant and viewer, not expired, not too long-lived."""
-    if not (isinstance(signature, str) and isinstance(expires, (int, str))) or isinstance(expires, bool):
-        return False
-    try:
-        until = int(expires)
-    except (TypeError, ValueError, OverflowError):
+    until = _seconds(expires)
+    if until is None or not isinstance(signature, str):
         return False
     current = time.time() if now is None else now
     if until < current or until > current + MAX_PHOTO_URL_SECONDS:
