@@ -55,6 +55,10 @@ class Config:
     chats_rate: Tuple[float, float]
     # Logins per address (any names), (burst, per second).
     login_rate: Tuple[float, float]
+    # Where buyers' photos are kept (shopbot.desk.photo_store), shared by the desk replicas.
+    photo_dir: Path
+    # Photos a chat may upload, (burst, per second): a case takes six.
+    photo_rate: Tuple[float, float]
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -89,6 +93,8 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         address_rate=_rate(env, "DESK_ADDRESS_RATE", "60,3"),
         chats_rate=_rate(env, "DESK_CHATS_RATE", "20,0.2"),
         login_rate=_rate(env, "DESK_LOGIN_RATE", "20,0.2"),
+        photo_dir=Path(env.get("PHOTO_DIR") or Path("var") / "uploads"),
+        photo_rate=_rate(env, "DESK_PHOTO_RATE", "8,0.1"),
     )
 
 

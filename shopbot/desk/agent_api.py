@@ -14,6 +14,7 @@ from sanic import Blueprint, Request, response
 from shopbot.compliance import RULES
 from shopbot.desk import states
 from shopbot.desk.auth import login_required, may
+from shopbot.desk.photo_links import AGENTS_VIEWER, with_photo_urls
 from shopbot.desk.web import body_of, json_error
 
 
@@ -45,7 +46,8 @@ def agent_blueprint() -> Blueprint:
         if conversation is None:
             return json_error("会话不存在", 404)
         return response.json({"conversation": conversation.as_dict(),
-                              "messages": [m.as_dict() for m in await store.transcript(conversation_id)]})
+                              "messages": [with_photo_urls(m.as_dict(), AGENTS_VIEWER, request.app.ctx.cfg.desk_secret)
+                                           for m in await store.transcript(conversation_id)]})
 
     @bp.post("/conversations/<conversation_id>/claim")
     @login_required("agent")

@@ -22,6 +22,7 @@ from sanic.exceptions import WebsocketClosed
 
 from shopbot.desk import signing
 from shopbot.desk.hub import conversation_channel
+from shopbot.desk.photo_links import chat_viewer, with_photo_urls
 from shopbot.desk.rate_limits import TOO_FAST
 from shopbot.desk.records import Message
 from shopbot.desk.sockets import pump
@@ -115,7 +116,8 @@ def buyer_socket_blueprint() -> Blueprint:
             history = [] if new_chat else await ctx.store.transcript(conversation.id,
                                                                      after_id=count_seen(hello.get("after")))
             for message in history:
-                await send(ws, {"type": "message", "message": message.for_buyer()})
+                await send(ws, {"type": "message", "message": with_photo_urls(
+                    message.for_buyer(), chat_viewer(conversation.id), secret)})
         except WebsocketClosed:
             ctx.hub.unsubscribe(channel, live)
             return
@@ -142,7 +144,8 @@ def buyer_socket_blueprint() -> Blueprint:
                 # line gets no echo (it is not delivered twice), so this socket alone is told.
                 if stored.duplicate:
                     try:
-                        await send(ws, {"type": "message", "message": stored.for_buyer()})
+                        await send(ws, {"type": "message", "message": with_photo_urls(
+                            stored.for_buyer(), chat_viewer(conversation.id), secret)})
                     except (WebsocketClosed, ConnectionError):
                         pass  # gone: the next socket gets the message from the transcript
 

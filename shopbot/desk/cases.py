@@ -32,6 +32,7 @@ MAX_PHOTOS = 6
 PROBLEM = re.compile(r"[a-z_]{1,30}")  # damaged, missing, wrong_item, quality, expired, safety...
 STATES = ("collecting", "waiting", "approved", "refused", "done")
 OPEN_STATES = ("collecting", "waiting", "approved")
+PHOTO_STATES = ("collecting", "waiting")  # photos still count: no agent has decided
 # state left -> the states an action may move a case to
 MOVES = {"submit": ("collecting", "waiting"), "approve": ("waiting", "approved"),
          "refuse": ("waiting", "refused"), "finish": ("approved", "done")}
@@ -59,12 +60,15 @@ class Case:
     note: Optional[str]
     created_at: float
     updated_at: float
+    return_courier: Optional[str] = None
+    return_tracking: Optional[str] = None
 
 
 def _case(row) -> Case:
     return Case(row.id, row.conversation_id, row.account, row.order_id, json.loads(row.items or "[]"),
                 row.problem, row.words, json.loads(row.photos or "[]"), row.proposal, bool(row.urgent),
-                row.state, row.resolution, row.decided_by, row.note, row.created_at, row.updated_at)
+                row.state, row.resolution, row.decided_by, row.note, row.created_at, row.updated_at,
+                row.return_courier, row.return_tracking)
 
 
 class CaseStore:
@@ -95,7 +99,7 @@ class CaseStore:
         return _case(row) if row else None
 
     async def add_photo(self, case_id: int, key: str) -> Case:
-        """Attach a stored photo to a case still collecting; at most MAX_PHOTOS.
+        """Attach a stored photo to a case no agent has decided yet; at most MAX_PHOTOS.
 
         The desk's connections autocommit each statement, so the list is replaced only if no
         other upload changed it since it was read (two photos sent at once both stay).
@@ -104,15 +108,15 @@ class CaseStore:
             raise CaseError("not a photo key")
         for _ in range(10):
             current = await self.case(case_id)
-            if current is None or current.state != "collecting":
-                raise CaseError("photos are added while the case is collecting")
+            if current is None or current.state not in PHOTO_STATES:
+                raise CaseError("photos are added until an agent decides the case")
             if key in current.photos:  # the widget sent it again: kept once
                 return current
             if len(current.photos) >= MAX_PHOTOS:
                 raise CaseError(f"at most {MAX_PHOTOS} photos a case")
             async with self.engine.begin() as conn:
                 result = await conn.execute(aftersale_cases.update().where(
-                    (aftersale_cases.c.id == case_id) & (aftersale_cases.c.state == "collecting")
+                    (aftersale_cases.c.id == case_id) & aftersale_cases.c.state.in_(PHOTO_STATES)
                     & (aftersale_cases.c.photos == json.dumps(current.photos)))
                     .values(photos=json.dumps(current.photos + [key]), updated_at=time.time()))
             if result.rowcount == 1:
@@ -147,6 +151,21 @@ class CaseStore:
                 raise CaseError("nothing was proposed: the agent names the resolution")
             raise CaseError(f"case {case_id} is {current.state if current else 'missing'}, not {leaving}")
         return await self.case(case_id)
+
+    async def set_return_parcel(self, case_id: int, courier: Optional[str], tracking: str) -> Case:
+        """The parcel the buyer sent back for this case (the number's shape checked by the bot)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(aftersale_cases.update().where(aftersale_cases.c.id == case_id).values(
+                return_courier=courier, return_tracking=tracking, updated_at=time.time()))
+        return await self.case(case_id)
+
+    async def latest_of_conversation(self, conversation_id: str, states=PHOTO_STATES) -> Optional[Case]:
+        """The chat's newest case in one of `states`: where a photo sent now belongs."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(aftersale_cases).where(
+                (aftersale_cases.c.conversation_id == conversation_id) & aftersale_cases.c.state.in_(states))
+                .order_by(aftersale_cases.c.id.desc()).limit(1))).first()
+        return _case(row) if row else None
 
     async def cases_of(self, account: str) -> List[Case]:
         """A buyer's cases, newest first: what 我的售后进度 shows."""

@@ -18,7 +18,11 @@ from typing import Dict
 import yaml
 from sanic import Sanic
 
+from shopbot.desk.aftersale_desk import AftersaleDesk
+from shopbot.desk.buyer_photos import photo_cleaning_slots
+from shopbot.desk.cases import CaseStore
 from shopbot.desk.hub import LocalHub, RedisHub
+from shopbot.desk.photo_store import DirectoryPhotoStore
 from shopbot.desk.login_throttle import LoginThrottle
 from shopbot.desk.rate_limits import Buckets, BuyerLimits, Rate
 from shopbot.desk.off_loop import password_check_pool
@@ -48,6 +52,7 @@ def quick_replies(responses: Dict[str, list]) -> list:
 
 
 async def start(app: Sanic, _loop) -> None:
+    from shopbot.shop.aftersale_policy import agent_confirms_within_hours
     from shopbot.shop.policy import ShopPolicy
     from shopbot.shop.store import ShopStore
 
@@ -63,6 +68,10 @@ async def start(app: Sanic, _loop) -> None:
     shop_store = ShopStore(cfg.shop_db_url)
     await asyncio.get_running_loop().run_in_executor(None, shop_store.sync_from_files, cfg.shop_dir)
     responses = domain_responses(cfg.domain_path)
+
+    def own_order_ids(account):
+        return {o["order_id"] for o in shop_store.orders_of(account or "")}
+
     ctx.password_checks = password_check_pool()
     # Shared by the replicas when they share Redis: else each would allow its own MAX_FAILURES.
     ctx.login_throttle = RedisLoginThrottle(cfg.redis_url) if cfg.redis_url else LoginThrottle()
@@ -75,7 +84,14 @@ async def start(app: Sanic, _loop) -> None:
         ctx.store, ctx.rasa, ctx.hub, Triggers.from_settings(policy.settings),
         [v["text"] for name in FALLBACK_REPLIES for v in responses.get(name, []) if "text" in v],
         agents_online=ctx.hub.agents_online, agent_hours=policy.agent_hours_text(),
-        own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")})
+        own_order_ids=own_order_ids, secret=cfg.desk_secret)
+    ctx.cases = CaseStore(ctx.store.engine)
+    ctx.service.aftersale = AftersaleDesk(ctx.cases, ctx.service, agent_confirms_within_hours(policy.settings),
+                                          own_order_ids)
+    ctx.photos = DirectoryPhotoStore(cfg.photo_dir)
+    ctx.photo_limits = Buckets(Rate(*cfg.photo_rate))  # per chat
+    ctx.photo_cleaning, ctx.photo_queue = photo_cleaning_slots(), 0
+    ctx.shop_store = shop_store
     ctx.shop_name = policy.shop_name
     ctx.retrain_jobs = RetrainJobs(Path.cwd(), cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
                                    rasa_replica_urls=cfg.rasa_replica_urls)

@@ -86,6 +86,8 @@ aftersale_cases = sa.Table(
     sa.Column("resolution", sa.String(20)),  # what an agent approved
     sa.Column("decided_by", sa.String(100)),
     sa.Column("note", sa.Text),  # the agent's reason for a refusal or a change
+    sa.Column("return_courier", sa.String(20)),  # the parcel the buyer sends back, as they told the bot
+    sa.Column("return_tracking", sa.String(40)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
     # The console's 售后 tab lists open cases; a buyer's 我的售后进度 reads theirs.

@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 from shopbot.compliance import Breach, ReplyContext, check_reply
 from shopbot.desk import states
 from shopbot.desk.hub import AGENTS, conversation_channel
+from shopbot.desk.photo_links import AGENTS_VIEWER, chat_viewer, with_photo_urls
 from shopbot.desk.rasa_client import RasaClient, RasaUnavailable
 from shopbot.desk.records import Conversation, Message
 from shopbot.desk.stage_times import StageTimes
@@ -53,6 +54,7 @@ SWEEP_OVERLAP = 3 * RECOVER_EVERY
 # and a sweep, or of two sweeps, exactly one stores an answer.
 SWEPT_BY = "sweep:"
 ANSWERING = "answering:"
+PHOTO_TEXT = "[图片]"  # a photo's line in the transcript, for whatever shows text alone
 NOTICE_BUSY = "亲,现在咨询的人比较多,人工客服正在一一回复,请您稍等一下哦,不会漏掉您的消息的呢~"
 
 
@@ -78,10 +80,20 @@ def line_holder(desk: str) -> str:
     return desk
 
 
+# The bot's instructions to the desk, never shown to the buyer: hand the chat to a person,
+# open an after-sales case, keep the tracking number of a parcel sent back.
+INSTRUCTIONS = ("handoff", "case", "return_parcel")
+
+
 def is_handoff(reply: Dict[str, Any]) -> bool:
     """The bot's handoff payload: an instruction to the desk, never shown to the buyer."""
     custom = reply.get("custom")
     return isinstance(custom, dict) and "handoff" in custom
+
+
+def is_instruction(reply: Dict[str, Any]) -> bool:
+    custom = reply.get("custom")
+    return isinstance(custom, dict) and any(name in custom for name in INSTRUCTIONS)
 
 
 class DeskService:
@@ -89,7 +101,7 @@ class DeskService:
 
     def __init__(self, store: DeskStore, rasa: RasaClient, hub, triggers: Triggers,
                  fallback_texts: List[str], agents_online, agent_hours: str = "",
-                 own_order_ids=lambda account: set()):
+                 own_order_ids=lambda account: set(), secret: str = ""):
         self.store = store
         self.rasa = rasa
         self.hub = hub
@@ -98,16 +110,19 @@ class DeskService:
         self.agents_online = agents_online  # callable -> number of agents connected now
         self.agent_hours = agent_hours
         self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
+        self.secret = secret  # signs the addresses of photos in messages
+        self.aftersale = None  # AftersaleDesk, when the desk keeps cases
         self.stage_times = StageTimes()
         self._swept_until: Optional[float] = None  # what this desk's sweeps have read up to
 
     # -- publishing ------------------------------------------------------------------
     async def _deliver(self, message: Message, *after: Tuple[str, Dict[str, Any]]) -> None:
         """The message to its chat's sockets and to the consoles (then the events `after` it)."""
-        await self.hub.publish_many([(conversation_channel(message.conversation_id),
-                                      {"type": "message", "message": message.for_buyer()}),
-                                     (AGENTS, {"type": "message", "message": message.as_dict(),
-                                               "conversation_id": message.conversation_id}),
+        chat = message.conversation_id
+        await self.hub.publish_many([(conversation_channel(chat), {"type": "message", "message": with_photo_urls(
+                                          message.for_buyer(), chat_viewer(chat), self.secret)}),
+                                     (AGENTS, {"type": "message", "conversation_id": chat, "message": with_photo_urls(
+                                         message.as_dict(), AGENTS_VIEWER, self.secret)}),
                                      *after])
 
     async def _announce(self, conversation: Conversation) -> None:
@@ -119,6 +134,17 @@ class DeskService:
         message = await self.store.add_message(conversation_id, "system", text)
         await self._deliver(message)
         return message
+
+    async def bot_note(self, conversation_id: str, text: str) -> Message:
+        """A line the desk says as the assistant (a case's news), stored and shown."""
+        message = await self.store.add_message(conversation_id, "bot", text)
+        await self._deliver(message)
+        return message
+
+    @staticmethod
+    async def in_thread(call, *args):
+        """`call(*args)` off the event loop (the shop's data is read with blocking SQL)."""
+        return await asyncio.get_running_loop().run_in_executor(None, call, *args)
 
     @staticmethod
     def _typing(conversation_id: str, on: bool) -> Tuple[str, Dict[str, Any]]:
@@ -287,7 +313,11 @@ class DeskService:
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
             return True
         handoffs = [r["custom"]["handoff"] for r in replies if is_handoff(r)]
-        shown = [r for r in replies if not is_handoff(r)]
+        shown = [r for r in replies if not is_instruction(r)]
+        # Before the bot's words reach the buyer: a photo sent the moment they read "请发照片"
+        # then finds its case.
+        if self.aftersale is not None:
+            await self.aftersale.follow(conversation, replies)
         for position, reply in enumerate(shown, start=1):
             payload = {k: reply[k] for k in ("buttons", "image", "custom") if reply.get(k)}
             stored = await self.store.add_message(conversation.id, "bot", reply.get("text") or "", payload or None)
@@ -305,6 +335,22 @@ class DeskService:
             await self.hand_off(conversation, trigger.reason, trigger.priority,
                                 {"last_message": text, "account": conversation.account}, pause_rasa=True)
         return True
+
+    async def buyer_photo(self, conversation: Conversation, key: str, client_id: Optional[str]) -> Message:
+        """A photo the buyer sent (already cleaned and kept under `key`): stored and shown like a
+        line, then given to the chat's case. The bot does not read photos; the case does."""
+        message = await self.store.add_message(conversation.id, "buyer", PHOTO_TEXT, {"photo": key},
+                                               client_id=client_id)
+        if message.duplicate:
+            return message
+        await self._deliver(message)
+        conversation = await self.store.conversation(conversation.id) or conversation
+        if conversation.state == states.CLOSED:
+            conversation = await self.store.transition(conversation.id, "reopen")
+            await self._announce(conversation)
+        if self.aftersale is not None:
+            await self.aftersale.photo_added(conversation, key)
+        return message
 
     async def _fallbacks_in_a_row(self, conversation_id: str) -> int:
         """Bot replies that were fallbacks, counting back from now (after a reply that was one)."""
