@@ -16,11 +16,13 @@ def _continuations() -> Dict[str, Action]:
     from actions.payment import ActionChangeOrder
     from actions.presale import ActionProductInfo, ActionShelfLife, ActionStock
     from actions.prices import ActionPrice
+    from actions.problems import ActionReportProblem
     from actions.shipping import ActionLogistics, ActionUrgeShipping
 
     return {"urge_shipping": ActionUrgeShipping(), "logistics": ActionLogistics(),
             "change_order": ActionChangeOrder(), "return": ActionReturn(),
             "return_reason": ActionReturn(), "refund": ActionRefundProgress(),
+            "problem": ActionReportProblem(),
             # which of several products the buyer meant (actions.common.resolve_product_name)
             "stock": ActionStock(), "shelf_life": ActionShelfLife(), "product_info": ActionProductInfo(),
             "price": ActionPrice()}
@@ -53,6 +55,10 @@ class ActionContinue(Action):
         from actions.presale import ActionStock
         from actions.shipping import ActionCourier, ActionFreeShipping, ActionLogistics
 
+        from actions.problems import ActionSignedNotReceived, about_signed_not_received
+
+        if about_signed_not_received(tracker):  # "找过了,还是没收到" after the bot asked to look
+            return await ActionSignedNotReceived().run(dispatcher, tracker, domain)
         awaiting = tracker.get_slot("awaiting") or ""
         follow = _continuations().get(awaiting)
         if follow is None:

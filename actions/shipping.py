@@ -277,6 +277,10 @@ class ActionLogistics(Action):
         return "action_logistics"
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
+        from actions.problems import ActionSignedNotReceived, about_signed_not_received
+
+        if about_signed_not_received(tracker):  # "显示签收了但我没收到": not a question of where it is
+            return await ActionSignedNotReceived().run(dispatcher, tracker, domain)
         shop = get_shop()
         lookup = find_order(dispatcher, tracker, shop, "logistics", lambda o: o["status"] == "shipped")
         order = lookup.order

@@ -106,7 +106,7 @@ PLAN = {
     "tb_lily": [
         "unpaid", "closed_by_buyer", ("paid_fresh", {"price_cut_since": 4}), "paid_overdue",
         "shipped_fresh", ("shipped_fresh", {"addr": 1}), "shipped_stalled",
-        "delivered_recent", "delivered_old", ("completed", {"invoice": "issued"}),
+        ("delivered_recent", {"freight_insurance": True}), "delivered_old", ("completed", {"invoice": "issued"}),
         ("completed", {"addr": 1}), ("completed", {"invoice": "requested"}),
         "refund_requested_fresh", "refund_refunded", "refund_rejected_window",
     ],
@@ -590,6 +590,8 @@ class Maker:
             "logistics": [{"time": ts(e["time"]), "event": e["event"]} for e in logistics],
             "refund": refund,
             "invoice": invoice,
+            # 运费险: bought with the order, it pays the postage of a no-reason return.
+            "freight_insurance": bool(opts.get("freight_insurance")),
             "_sort": created,
         }
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 import sqlalchemy as sa
 import yaml
 
+from shopbot.desk.service import INSTRUCTIONS
 from shopbot.shop.policy import ShopPolicy
 from shopbot.shop.service import Shop, reset_shop
 from shopbot.shop.store import orders_table, products_table
@@ -26,7 +27,23 @@ SHOP_DIR = ROOT / "shop"
 
 # -- what the buyer got ---------------------------------------------------------
 def responses(messages: List[Dict[str, Any]]) -> List[Optional[str]]:
-    return [m.get("response") for m in messages]
+    """The reply scripts sent, in order; the desk's instructions beside them are not replies."""
+    return [m.get("response") for m in messages if not instruction_of(m)]
+
+
+def shown(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """What the buyer reads, without the instructions to the desk."""
+    return [m for m in messages if not instruction_of(m)]
+
+
+def instruction_of(message: Dict[str, Any]) -> Optional[str]:
+    custom = message.get("custom")
+    return next((name for name in INSTRUCTIONS if isinstance(custom, dict) and name in custom), None)
+
+
+def instructions(messages: List[Dict[str, Any]], name: str) -> List[Dict[str, Any]]:
+    """What the action told the desk under `name` (case, return_parcel, case_progress...)."""
+    return [m["custom"][name] for m in messages if instruction_of(m) == name]
 
 
 def render(message: Dict[str, Any], slots: Optional[Dict[str, Any]] = None) -> str:

@@ -8,7 +8,8 @@ A turn's `expect` lists the reply scripts the buyer must get, in order;
 postage, order numbers); `absent` lists text that must not appear anywhere
 (another account's data); `handoff: true` requires a handoff payload; `page`
 is the product page (sku) the widget is on; `buttons` lists button titles that
-must be offered; `expect_any` and `buttons_any`: at least one of them.
+must be offered; `expect_any` and `buttons_any`: at least one of them; `case` and
+`return_parcel`: what the bot tells the desk to keep (fields that must match).
 """
 from __future__ import annotations
 
@@ -76,3 +77,9 @@ def test_conversation(rasa_url, scenario):
             assert bool(payloads) == turn["handoff"], where
         if payloads and "reason" in turn:
             assert payloads[0]["reason"] == turn["reason"], where
+        for name in ("case", "return_parcel"):  # what the desk is told to keep, beside the replies
+            told = [m["custom"][name] for m in messages if isinstance(m.get("custom"), dict) and name in m["custom"]]
+            if name in turn:
+                assert told, f"{where}; no {name} for the desk"
+                for key, value in turn[name].items():
+                    assert told[0].get(key) == value, f"{where}; {name} {key} is {told[0].get(key)!r}"

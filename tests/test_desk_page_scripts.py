@@ -41,7 +41,8 @@ async def test_the_label_table_is_served_as_a_script(desk):
 @pytest.mark.parametrize("page, scripts", [
     ("/console", ["/desk-labels.js", "/static/desk-common.js", "/static/chat-render.js",
                   "/static/console-base.js", "/static/console-queue.js", "/static/console-conversation.js",
-                  "/static/console-reply.js", "/static/console-live.js", "/static/console-login.js"]),
+                  "/static/console-reply.js", "/static/console-cases.js", "/static/console-live.js",
+                  "/static/console-login.js"]),
     ("/trainer", ["/desk-labels.js", "/static/desk-common.js",
                   "/static/trainer-base.js", "/static/trainer-labels.js", "/static/trainer-inbox.js",
                   "/static/trainer-report.js", "/static/trainer-retrain.js", "/static/trainer-login.js"]),

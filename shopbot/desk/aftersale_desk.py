@@ -1,6 +1,6 @@
 """The desk's side of after-sales cases: opened on the bot's word, photos attached, decided by agents.
 
-The bot (actions/aftersale.py) finds the order and the problem and proposes what the
+The bot (actions/problems.py, actions/aftersale.py) finds the order and the problem and proposes what the
 shop's policy allows; it sends the case to the desk as an instruction beside its
 reply (`{"custom": {"case": {...}}}`, never shown), because cases live in the desk's
 database and the desk alone writes them. A photo the buyer sends joins the chat's
@@ -34,6 +34,17 @@ CASE_APPROVED = "亲,您的售后申请(编号{case_id},订单{order_id})客服�
 CASE_REFUSED = ("亲,您的售后申请(编号{case_id},订单{order_id})客服审核后暂时不能按申请处理,原因是:{note}。"
                 "有疑问直接在这里回复我们就好,我们会耐心帮您处理的呢。")
 CASE_DONE = "亲,售后申请(编号{case_id},订单{order_id})已经处理完成啦,给您添麻烦了,有问题随时找我们哦~"
+PROGRESS = "亲,帮您查到{count}个售后申请:\n{lines}"
+PROGRESS_LINE = "· 编号{case_id}(订单{order_id},{problem}):{state}"
+NO_CASES = "亲,您目前没有售后申请呢~收到的宝贝有问题的话跟我说说,我马上帮您登记哦。"
+STATE_TEXTS = {
+    "collecting": "等您发照片哦,点输入框旁边的📷按钮就能发",
+    "waiting": "已提交,客服审核中,{hours}小时内确认",
+    "approved": "客服已同意「{resolution}」,正在为您办理",
+    "refused": "客服审核未通过,原因:{note}",
+    "done": "已处理完成",
+}
+PROGRESS_DAYS = 30  # cases done or refused longer ago than this are not listed
 NEXT_STEPS = {
     "补发": "我们会尽快为您重新发出,发货后物流单号会在订单里更新哦。",
     "退款": "退款会原路退回,一般1-3个工作日到账哦。",
@@ -74,6 +85,28 @@ class AftersaleDesk:
                 await self.open_from_bot(conversation, custom["case"])
             if "return_parcel" in custom:
                 await self.set_return_parcel(conversation, custom["return_parcel"])
+            if "case_progress" in custom:
+                await self.tell_progress(conversation, custom["case_progress"])
+
+    async def tell_progress(self, conversation: Conversation, instruction: Dict[str, Any]) -> None:
+        """我的售后进度: the buyer's recent cases and where each stands; with `say_none`, that there
+        are none (else, with none, the bot's own answer about refunds is enough)."""
+        if not conversation.account:
+            return
+        since = time.time() - PROGRESS_DAYS * 86400
+        cases = [case for case in await self.cases.cases_of(conversation.account)
+                 if case.state in ("collecting", "waiting", "approved") or case.updated_at >= since][:5]
+        if not cases:
+            if isinstance(instruction, dict) and instruction.get("say_none"):
+                await self._note(conversation.id, NO_CASES)
+            return
+        lines = [PROGRESS_LINE.format(case_id=case.id, order_id=case.order_id,
+                                      problem=PROBLEM_NAMES.get(case.problem, case.problem),
+                                      state=STATE_TEXTS[case.state].format(hours=self.confirm_hours,
+                                                                           resolution=case.resolution,
+                                                                           note=case.note))
+                 for case in cases]
+        await self._note(conversation.id, PROGRESS.format(count=len(cases), lines="\n".join(lines)))
 
     async def open_from_bot(self, conversation: Conversation, instruction: Dict[str, Any]) -> Optional[Case]:
         """The case the bot's instruction describes, for the chat's own buyer and one of their orders.

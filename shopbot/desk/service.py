@@ -81,8 +81,8 @@ def line_holder(desk: str) -> str:
 
 
 # The bot's instructions to the desk, never shown to the buyer: hand the chat to a person,
-# open an after-sales case, keep the tracking number of a parcel sent back.
-INSTRUCTIONS = ("handoff", "case", "return_parcel")
+# open an after-sales case, keep the tracking number of a parcel sent back, tell the buyer's cases.
+INSTRUCTIONS = ("handoff", "case", "return_parcel", "case_progress")
 
 
 def is_handoff(reply: Dict[str, Any]) -> bool:

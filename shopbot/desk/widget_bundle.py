@@ -21,6 +21,7 @@ WIDGET_PARTS = (
     "widget-dom.js",       # the bubble and the dialog, and their style sheet
     "widget-messages.js",  # messages in order, pending ones, typing, state line, banner
     "widget-socket.js",    # the socket to the desk: hello, reconnects, resending the outbox
+    "widget-photos.js",    # photos: the camera button, paste and drop, the upload
     "widget-ui.js",        # the buyer's input, open and close, mounting, window.ShopbotWidget
 )
 

@@ -6,12 +6,17 @@ example for each spelling, so the text is folded to one form first. Every change
 is character-for-character, so entity offsets computed later still point into the
 original message.
 
+Markup a buyer pastes ("<b>", "<img src=x onerror=...>") carries no intent: each tag is
+blanked to as many spaces, so a line of HTML is read by its words alone (the desk
+shows it as text, escaped, whatever the bot makes of it).
+
 Only the first NLU_MAX_CHARS characters are classified: DIET's attention grows
 with the square of the tokens, and a 30,000-emoji message took over 20 GB and got
 Rasa killed by the kernel. A chat line never needs more to show its intent.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,6 +30,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from shopbot.text import normalize_text
 
 NLU_MAX_CHARS = 2000
+MARKUP_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
+
+
+def blank_markup(text: str) -> str:
+    """Each HTML tag replaced by as many spaces (the offsets stay valid)."""
+    return MARKUP_TAG.sub(lambda tag: " " * len(tag.group()), text)
 
 
 @DefaultV1Recipe.register(
@@ -46,7 +57,7 @@ class TextNormalizer(GraphComponent):
     def _normalize(self, message: Message) -> None:
         text = message.get(TEXT)
         if isinstance(text, str):
-            message.set(TEXT, normalize_text(text[:NLU_MAX_CHARS]))
+            message.set(TEXT, normalize_text(blank_markup(text[:NLU_MAX_CHARS])))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

@@ -59,6 +59,17 @@ var ShopbotChat = (function () {
     return img;
   }
 
+  function photoNode(thumb, full, className) {
+    var img = imageNode(thumb, className);
+    if (!full) return img;
+    var link = el("a");
+    link.href = full;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.appendChild(img);
+    return link;
+  }
+
   function buttonsNode(buttons, look) {
     var box = el("div", look.buttons);
     buttons.forEach(function (b) {
@@ -83,6 +94,7 @@ var ShopbotChat = (function () {
   /* 把一条消息的正文加到 container 里,每种回复一处:
    *   text     → look.text 类的 <div>;
    *   image    → look.image 类的 <img>(地址不安全就不显示);
+ *   photo    → 买家发的照片:缩略图(look.image 类),点开是原图;不再显示 "[图片]" 文字;
    *   buttons  → look.buttons 类的 <div>,每个按钮是 look.button 类的:
    *              有 look.onButton(text) 时是可点的 <button>,点了发 buttonReply 的文字(挂件);
    *              没有时是只读的 <span>,悬停看到它的指令(工作台);
@@ -96,8 +108,11 @@ var ShopbotChat = (function () {
       container.appendChild(node);
       shown += 1;
     }
-    if (typeof message.text === "string" && message.text !== "") add(el("div", look.text, message.text));
     var payload = message.payload && typeof message.payload === "object" ? message.payload : null;
+    var photo = payload && typeof payload.photo === "string" ? safeImageUrl(payload.thumb_url) : null;
+    // A buyer's photo: its thumbnail, opening the photo; the "[图片]" text is for text-only views.
+    if (photo) add(photoNode(photo, safeImageUrl(payload.url), look.image));
+    else if (typeof message.text === "string" && message.text !== "") add(el("div", look.text, message.text));
     if (payload) {
       var src = safeImageUrl(payload.image);
       if (src) add(imageNode(src, look.image));

@@ -54,6 +54,10 @@
       if (data.status === 401) C.onUnauthorized();
       return;
     }
+    if (data.type === "case") {
+      C.refreshCases();
+      return;
+    }
     if (data.type === "conversation" && data.conversation) {
       if (data.conversation.id === S.selectedId) C.updateSelected(data.conversation);
       C.scheduleRefresh();
@@ -84,6 +88,7 @@
 
   function startLive() {
     C.refreshQueue();
+    C.refreshCases();
     C.loadQuick();
     connectWs();
     clearInterval(pollTimer);
