@@ -23,8 +23,9 @@ from actions.orders import order_id_in_play, order_label, products_in_line
 from shopbot.shop.aftersale_policy import agent_confirms_within_hours, propose
 
 RECEIVED = ("delivered", "completed")
-# The problems a photo shows: the case waits for one before an agent sees it.
-PHOTO_PROBLEMS = {"damaged", "wrong_item", "quality"}
+# The problems a photo shows (the case waits for one before an agent sees it), and what the bot says.
+PHOTO_REPLIES = {"damaged": "utter_case_damaged", "wrong_item": "utter_case_wrong_item",
+                 "quality": "utter_case_quality"}
 URGENT_PROBLEMS = {"expired", "safety"}
 # The NLU's problem_type values -> the policy's names for them (settings.yml aftersale.problems).
 POLICY_NAMES = {"missing_item": "missing"}
@@ -128,7 +129,7 @@ class ActionReportProblem(Action):
         settings = shop.policy.settings
         proposal = propose(settings, policy_problem, amount, days)
         urgent = proposal.urgent or policy_problem in URGENT_PROBLEMS
-        needs_photo = policy_problem in PHOTO_PROBLEMS
+        needs_photo = policy_problem in PHOTO_REPLIES
         hours = agent_confirms_within_hours(settings)
         names = "、".join(item["name"] for item in items[:3])
         dispatcher.utter_message(json_message={"case": {
@@ -141,8 +142,7 @@ class ActionReportProblem(Action):
         if urgent:
             dispatcher.utter_message(response="utter_case_urgent", **fields)
             return events + handoff("expired_goods", "high")
-        dispatcher.utter_message(response=f"utter_case_{problem}" if needs_photo else "utter_case_submitted",
-                                 **fields)
+        dispatcher.utter_message(response=PHOTO_REPLIES.get(policy_problem, "utter_case_submitted"), **fields)
         if proposal.resolution:
             dispatcher.utter_message(response="utter_case_proposal", proposal=proposal.resolution, hours=hours)
         return events

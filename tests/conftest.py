@@ -184,7 +184,8 @@ class DeskProcess:
                         RASA_URL=rasa, DESK_SECRET=DESK_SECRET, SHOP_NOW=SAMPLE_NOW,
                         SHOP_DB_URL=f"sqlite:///{tmp / 'desk-shop.db'}",
                         DESK_SOCKET_RATE="100000,100000", DESK_ADDRESS_RATE="100000,100000",
-                        DESK_CHATS_RATE="100000,100000")
+                        DESK_CHATS_RATE="100000,100000", PHOTO_DIR=str(tmp / "uploads"),
+                        DESK_DEMO="1")  # the storefront signs ?account= as a shop's server would
         self.process = None
 
     def start(self):

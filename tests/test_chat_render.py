@@ -106,3 +106,13 @@ def test_the_frame_reader_reads_frames_as_the_desk_makes_them():
     read = run_in_page([static_script("chat-render.js")],
                        f"return {json.dumps(texts)}.map(ShopbotChat.eventsInFrame);")
     assert read == [events_in(frame) for frame in frames] + [[], [], []]
+
+
+def test_a_buyers_photo_shows_its_thumbnail_opening_the_photo_and_an_unsafe_address_shows_text():
+    photo = {"photo": "ab" * 16, "thumb_url": "/photos/abab/thumb?sig=1", "url": "/photos/abab/photo?sig=1"}
+    body = rendered({"sender": "buyer", "text": "[图片]", "payload": photo},
+                    then="var link = box.children[0]; said.push(link.href, link.rel, link.children[0].src);")
+    assert [(p["tag"], p["text"]) for p in body["parts"]] == [("a", "")] and body["images"] == 1
+    assert body["said"] == ["/photos/abab/photo?sig=1", "noopener noreferrer", "/photos/abab/thumb?sig=1"]
+    unsafe = rendered({"sender": "buyer", "text": "[图片]", "payload": dict(photo, thumb_url="javascript:x")})
+    assert unsafe["images"] == 0 and unsafe["parts"][0]["text"] == "[图片]"

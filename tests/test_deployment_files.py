@@ -104,3 +104,15 @@ def test_nginx_limits_each_address_and_tells_the_desks_who_it_is(project_root):
     assert desk["DESK_PROXIES"] == "1"
     script = (project_root / "scripts" / "run_cluster.sh").read_text(encoding="utf-8")
     assert "DESK_PROXIES=1" in script and "@NGINX_RATE@" in script
+
+
+def test_the_desks_share_one_photo_volume_and_nginx_lets_photos_through(project_root):
+    services = yaml.safe_load((project_root / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+    desk = services["desk"]
+    mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in desk["volumes"]}
+    assert mounted.get(desk["environment"]["PHOTO_DIR"]) == "uploads"  # a named volume, not a container's disk
+    for name in ("nginx.compose.conf", "nginx.conf.template"):
+        conf = (project_root / "deploy" / name).read_text(encoding="utf-8")
+        photos = conf[conf.index("location = /api/buyer/photos"):]
+        photos = photos[:photos.index("}")]
+        assert "client_max_body_size 10m" in photos and "proxy_request_buffering off" in photos

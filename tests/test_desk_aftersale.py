@@ -110,3 +110,17 @@ async def test_the_cases_api_is_for_agents_only(desk):
     async with trainer.get(f"{desk.url}/api/cases") as answer:
         assert answer.status == 403
     await trainer.close()
+
+
+def test_what_the_desk_says_of_cases_keeps_the_tmall_rules_and_the_shops_tone():
+    from shopbot.compliance import check_reply
+    from shopbot.desk import aftersale_desk as said
+
+    texts = [said.CASE_SUBMITTED, said.PHOTO_ADDED, said.PHOTOS_FULL, said.PHOTO_WITHOUT_CASE, said.CASE_APPROVED,
+             said.CASE_REFUSED, said.CASE_DONE, said.NO_CASES, said.PROGRESS, *said.NEXT_STEPS.values(),
+             *said.STATE_TEXTS.values()]
+    for text in texts:
+        assert check_reply(text) == [], text
+    for text in (said.CASE_SUBMITTED, said.PHOTO_WITHOUT_CASE, said.CASE_APPROVED, said.CASE_REFUSED, said.NO_CASES):
+        assert "亲" in text or text.startswith("收到"), text
+    assert not any(word in said.CASE_SUBMITTED + said.PHOTO_ADDED for word in ("退款", "补发"))  # nothing promised

@@ -38,7 +38,7 @@ PROGRESS = "亲,帮您查到{count}个售后申请:\n{lines}"
 PROGRESS_LINE = "· 编号{case_id}(订单{order_id},{problem}):{state}"
 NO_CASES = "亲,您目前没有售后申请呢~收到的宝贝有问题的话跟我说说,我马上帮您登记哦。"
 STATE_TEXTS = {
-    "collecting": "等您发照片哦,点输入框旁边的📷按钮就能发",
+    "collecting": "等您发照片哦,点输入框旁边的「图片」按钮就能发",
     "waiting": "已提交,客服审核中,{hours}小时内确认",
     "approved": "客服已同意「{resolution}」,正在为您办理",
     "refused": "客服审核未通过,原因:{note}",

@@ -1,5 +1,5 @@
 /* 买家挂件之一:发照片。
- * 输入框旁的 📷 按钮、在输入框里粘贴图片、把图片拖进对话框,都会把图片上传给客服台
+ * 输入框旁的「图片」按钮、在输入框里粘贴图片、把图片拖进对话框,都会把图片上传给客服台
  * (POST /api/buyer/photos,凭本会话的 resume 令牌,见 shopbot/desk/buyer_photos.py)。
  * 客服台检查内容、去掉位置信息后存下,照片像一句话一样从会话里回来显示;
  * 这里只先挡住明显不行的(不是图片、超过 10MB),并把客服台的提示显示给买家。
@@ -8,7 +8,7 @@
 var PHOTO_MAX_BYTES = 10 * 1024 * 1024;
 var PHOTO_TYPES = /^image\/(jpeg|png|webp|heic|heif)$/;
 
-var photoBtn = el("button", "sb-photo", "📷");
+var photoBtn = el("button", "sb-photo", "图片");
 photoBtn.id = "shopbot-photo";
 photoBtn.type = "button";
 photoBtn.title = "发送图片";
@@ -21,8 +21,9 @@ photoInput.hidden = true;
 photoInput.id = "shopbot-photo-input";
 foot.insertBefore(photoBtn, input);
 foot.appendChild(photoInput);
-style.textContent += "#shopbot-chat .sb-photo{flex:none;width:38px;height:38px;border:1px solid #ddd;border-radius:50%;" +
-  "background:#fff;font-size:18px;line-height:1;cursor:pointer;padding:0;}" +
+style.textContent += "#shopbot-chat .sb-photo{flex:none;height:38px;padding:0 10px;border:1px solid #ddd;border-radius:19px;" +
+  "background:#fff;color:#666;font:inherit;font-size:13px;cursor:pointer;}" +
+  "#shopbot-chat .sb-photo:hover{border-color:#ff0036;color:#ff0036;}" +
   "#shopbot-chat .sb-photo:disabled{opacity:.5;cursor:default;}" +
   "#shopbot-chat.sb-dropping{outline:3px dashed #ff0036;outline-offset:-6px;}";
 
