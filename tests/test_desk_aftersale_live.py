@@ -1,0 +1,50 @@
+"""After-sales through the whole stack as `make run` starts it: the desk's process in front of the
+real Rasa and action server, the buyer on the widget's socket, the agent on the console's API."""
+import asyncio
+
+from tests.desk_support import signed_hello
+from tests.test_desk_end_to_end import agent_session, bot_texts, chat
+
+
+def cases_of_chat(desk, chat_id):
+    listed = agent_session(desk).get(f"{desk.url}/api/cases", timeout=10).json()["cases"]
+    return [case for case in listed if case["conversation_id"] == chat_id]
+
+
+def says(words):
+    return lambda event: event["type"] == "message" and words in event["message"]["text"]
+
+
+def test_expired_food_is_an_urgent_case_at_the_top_of_the_list_and_the_chat_waits_for_a_person(desk):
+    welcome, events = asyncio.run(chat(desk, signed_hello("tb_lily"), ["收到的麻辣牛肉干过期了"],
+                                       answered=says("人工")))
+    assert any("请先不要食用" in text for text in bot_texts(events))
+    [case] = cases_of_chat(desk, welcome["conversation_id"])
+    assert (case["problem"], case["urgent"], case["state"]) == ("expired", True, "waiting")
+    assert case["order"]["order_id"] == case["order_id"] == "3163092502056737219"
+    listed = agent_session(desk).get(f"{desk.url}/api/cases", timeout=10).json()["cases"]
+    assert listed[0]["urgent"]  # urgent cases first
+    state = agent_session(desk).get(f"{desk.url}/api/conversations/{welcome['conversation_id']}", timeout=10)
+    assert state.json()["conversation"]["state"] == "waiting"
+
+
+def test_signed_for_but_not_received_becomes_a_case_after_the_buyer_has_looked(desk):
+    welcome, events = asyncio.run(chat(desk, signed_hello("tb_lily"),
+                                       ["物流显示签收了但我没收到", "找过了,还是没收到"], answered=says("亲")))
+    texts = bot_texts(events)
+    assert "快递柜" in texts[0] and any("联系快递公司核实" in text for text in texts)
+    [case] = cases_of_chat(desk, welcome["conversation_id"])
+    assert (case["problem"], case["state"], case["order_id"]) == ("not_received", "waiting", "3913085546601637317")
+
+
+def test_an_exchange_keeps_the_return_tracking_number_the_buyer_gives_later(desk):
+    welcome, events = asyncio.run(chat(desk, signed_hello("tb_lily"), [
+        "订单3163092502056737219想换货 换成原味的", "退货的快递单号是SF1312345678901"], answered=says("亲")))
+    [case] = cases_of_chat(desk, welcome["conversation_id"])
+    assert (case["problem"], case["proposal"]) == ("exchange", "换货")
+    assert (case["return_courier"], case["return_tracking"]) == ("顺丰", "SF1312345678901")
+
+
+def test_a_buyer_without_cases_is_told_so_when_asking_for_progress(desk):
+    _, events = asyncio.run(chat(desk, signed_hello("tb_zhou77"), ["我的售后进度"], answered=says("亲")))
+    assert any("没有售后申请" in text for text in bot_texts(events))
