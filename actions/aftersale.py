@@ -43,8 +43,8 @@ def _wanted_for(text: str):
 
 
 def kept_return_parcel(dispatcher, tracker) -> Optional[List[Dict[str, Any]]]:
-    """A tracking number of a parcel sent back, for the buyer's case: kept when its shape fits its
-    courier, else the buyer is asked to check it. None when the line gives none."""
+    """A tracking number of a parcel sent back, for the buyer's case: given to the desk when its shape
+    fits its courier, else the buyer is asked to check it. None when the line gives none."""
     found = tracking_number_in(latest_text(tracker), latest_entity(tracker, "courier"))
     if found is None:
         return None
@@ -52,10 +52,8 @@ def kept_return_parcel(dispatcher, tracker) -> Optional[List[Dict[str, Any]]]:
         dispatcher.utter_message(response="utter_return_tracking_check", tracking_no=found.number,
                                  courier=found.courier or "快递")
         return []
+    # The desk keeps it on the buyer's case and says which one (or that there is none).
     dispatcher.utter_message(json_message={"return_parcel": {"tracking": found.number, "courier": found.courier}})
-    dispatcher.utter_message(response="utter_return_tracking_kept", tracking_no=found.number,
-                             courier=found.courier or "快递",
-                             days=get_shop().policy.returns["refund_days_after_received"])
     return []
 
 

@@ -19,17 +19,18 @@ from rasa_sdk.events import SlotSet
 
 from actions.common import (account_of, await_answer, get_shop, handoff, latest_entity, latest_text,
                             parse_time)
-from actions.orders import order_id_in_play, order_label, products_in_line
+from actions.orders import order_label, products_in_line
 from shopbot.shop.aftersale_policy import agent_confirms_within_hours, propose
 
 RECEIVED = ("delivered", "completed")
 # The problems a photo shows (the case waits for one before an agent sees it), and what the bot says.
 PHOTO_REPLIES = {"damaged": "utter_case_damaged", "wrong_item": "utter_case_wrong_item",
-                 "quality": "utter_case_quality"}
+                 "quality": "utter_case_quality", "near_expiry": "utter_case_near_expiry"}
+SUBMITTED_REPLIES = {"missing": "utter_case_missing_item"}  # the others: utter_case_submitted
 URGENT_PROBLEMS = {"expired", "safety"}
 # The NLU's problem_type values -> the policy's names for them (settings.yml aftersale.problems).
 POLICY_NAMES = {"missing_item": "missing"}
-PROBLEM_BUTTONS = ["破损", "少发", "发错", "质量问题", "过期"]
+PROBLEM_BUTTONS = ["破损", "少发", "发错", "质量问题", "临期", "过期"]
 # "物流显示签收了但我没收到": a parcel the courier says it delivered.
 NOT_RECEIVED = re.compile(r"(显示|说|已经?|写着?)(被)?签收.{0,12}(没|未|还没)(有)?(收到|拿到|看到)"
                           r"|(没|未)(有)?(收到|拿到).{0,10}(显示|却|但|可是|怎么).{0,6}签收")
@@ -89,7 +90,10 @@ class ActionReportProblem(Action):
     def _order(dispatcher, tracker, shop, account: str, events: List[Dict]) -> Optional[Dict[str, Any]]:
         """The received order the problem is about, or a question back (and None)."""
         orders = shop.store.orders_of(account)
-        typed = order_id_in_play(tracker, shop)
+        # The order typed now, or the one the bot asked about; not one an earlier question was about
+        # (几天能到 about a parcel on its way, then 收到的是碎的 about another order).
+        typed = latest_entity(tracker, "order_id") or (
+            tracker.get_slot("order_id") if tracker.get_slot("awaiting") == "problem" else None)
         named = products_in_line(tracker)
         if typed:
             order = next((o for o in orders if o["order_id"] == typed), None)
@@ -99,7 +103,9 @@ class ActionReportProblem(Action):
                 return None
             candidates = [order]
         else:
-            candidates = [o for o in orders if not named or named & {i.get("name") for i in o.get("items") or []}]
+            holding = [o for o in orders if named & {i.get("name") for i in o.get("items") or []}]
+            candidates = holding or orders  # a name in none of the orders does not hide them
+            named = named if holding else set()
         received = [o for o in candidates if o["status"] in RECEIVED]
         if len(received) == 1:
             return received[0]
@@ -142,7 +148,8 @@ class ActionReportProblem(Action):
         if urgent:
             dispatcher.utter_message(response="utter_case_urgent", **fields)
             return events + handoff("expired_goods", "high")
-        dispatcher.utter_message(response=PHOTO_REPLIES.get(policy_problem, "utter_case_submitted"), **fields)
+        reply = PHOTO_REPLIES.get(policy_problem) or SUBMITTED_REPLIES.get(policy_problem, "utter_case_submitted")
+        dispatcher.utter_message(response=reply, **fields)
         if proposal.resolution:
             dispatcher.utter_message(response="utter_case_proposal", proposal=proposal.resolution, hours=hours)
         return events
@@ -161,7 +168,7 @@ class ActionSignedNotReceived(Action):
         if not account:
             dispatcher.utter_message(response="utter_need_account")
             return []
-        typed = order_id_in_play(tracker, shop)
+        typed = latest_entity(tracker, "order_id")
         signed = [o for o in shop.store.orders_of(account) if delivered_at(o) and o["status"] == "delivered"
                   and (not typed or o["order_id"] == typed)]
         if not signed:

@@ -124,3 +124,53 @@ def test_what_the_desk_says_of_cases_keeps_the_tmall_rules_and_the_shops_tone():
     for text in (said.CASE_SUBMITTED, said.PHOTO_WITHOUT_CASE, said.CASE_APPROVED, said.CASE_REFUSED, said.NO_CASES):
         assert "亲" in text or text.startswith("收到"), text
     assert not any(word in said.CASE_SUBMITTED + said.PHOTO_ADDED for word in ("退款", "补发"))  # nothing promised
+
+
+async def test_a_problem_told_twice_is_one_case(desk):
+    desk.rasa.replies = bot_opening_a_case(LILY_BEEF_ORDER)
+    async with widget(desk, signed_hello("tb_lily")) as buyer:
+        await buyer.say("牛肉干碎了", "c1")
+        await buyer.until(says("照片"))
+        await buyer.say("真的碎了 好多都碎了", "c2")
+        await buyer.until(says("照片"))
+    assert len(await desk.app.ctx.cases.cases_of("tb_lily")) == 1
+
+
+async def test_a_return_parcel_joins_the_buyers_open_case_from_another_chat_or_is_sent_to_the_order_page(desk):
+    def replies(text):
+        if "碎" in text:
+            return bot_opening_a_case(LILY_BEEF_ORDER, submit=True)(text)
+        return [{"recipient_id": "x", "custom": {"return_parcel": {"tracking": "SF1312345678901", "courier": "顺丰"}}}]
+
+    desk.rasa.replies = replies
+    async with widget(desk, signed_hello("tb_zhou77")) as stranger:  # no case at all
+        await stranger.say("单号SF1312345678901", "c0")
+        assert "订单页" in (await stranger.until(says("SF1312345678901")))[-1]["message"]["text"]
+    async with widget(desk, signed_hello("tb_lily")) as buyer:
+        await buyer.say("牛肉干碎了", "c1")
+        await buyer.until(says("照片"))
+    async with widget(desk, signed_hello("tb_lily")) as later:  # days later, a new chat
+        await later.say("寄回了 单号SF1312345678901", "c2")
+        [case] = await desk.app.ctx.cases.cases_of("tb_lily")
+        assert f"编号{case.id}" in (await later.until(says("SF1312345678901")))[-1]["message"]["text"]
+    case = await desk.app.ctx.cases.case(case.id)
+    assert (case.return_courier, case.return_tracking) == ("顺丰", "SF1312345678901")
+
+
+async def test_photos_without_a_case_get_one_question_not_one_each(desk):
+    async with widget(desk, signed_hello("tb_lily")) as buyer:
+        for colour in ("red", "green", "blue"):
+            await upload(desk, buyer, encoded(Image.new("RGB", (16, 16), colour), "PNG"))
+        transcript = await desk.store.transcript(buyer.welcome["conversation_id"])
+    assert [m.sender for m in transcript] == ["buyer", "bot", "buyer", "buyer"]
+
+
+async def test_a_case_that_cannot_be_stored_does_not_cost_the_buyer_the_bots_answer(desk):
+    async def database_away(**_fields):
+        raise ConnectionError("the database is away")
+
+    desk.rasa.replies = bot_opening_a_case(LILY_BEEF_ORDER)
+    desk.app.ctx.cases.open_case = database_away
+    async with widget(desk, signed_hello("tb_lily")) as buyer:
+        await buyer.say("牛肉干碎了", "c1")
+        assert "照片" in (await buyer.until(says("照片")))[-1]["message"]["text"]

@@ -49,11 +49,14 @@ NEXT_STEPS = {
     "补发": "我们会尽快为您重新发出,发货后物流单号会在订单里更新哦。",
     "退款": "退款会原路退回,一般1-3个工作日到账哦。",
     "部分退款": "部分退款会原路退回,一般1-3个工作日到账哦。",
-    "退货退款": "请在订单页填写退货物流单号把商品寄回,我们收到后就为您退款哦。",
-    "换货": "请把收到的商品寄回并告诉我们退货单号,收到后马上为您换发正确的商品哦。",
+    "退货退款": "请把商品寄回:{address},寄出后把快递单号发给我就好,我们收到后就为您退款哦。",
+    "换货": "请把收到的商品寄回:{address},寄出后把快递单号发给我就好,收到后马上为您换发哦。",
 }
+TRACKING_KEPT = "收到啦亲~退回的{courier}单号{tracking}已经记到售后申请(编号{case_id})里了,仓库收到包裹后会尽快为您处理哦。"
+TRACKING_NO_CASE = ("亲,您这边还没有进行中的售后申请呢~退货单号{tracking}请在订单页的退货申请里填写哦,"
+                    "收到的宝贝有问题的话也可以跟我说说,我帮您登记。")
 PROBLEM_NAMES = {"damaged": "破损", "missing": "少发漏发", "wrong_item": "发错货", "quality": "质量问题",
-                 "expired": "过期", "safety": "食品安全", "not_received": "签收未收到", "exchange": "换货",
+                 "expired": "过期", "near_expiry": "临期", "safety": "食品安全", "not_received": "签收未收到", "exchange": "换货",
                  "no_reason": "七天无理由退货"}
 
 
@@ -61,8 +64,9 @@ class AftersaleDesk:
     """Opens, fills and decides cases for the desk's service, and tells the buyer and the agents."""
 
     def __init__(self, cases: CaseStore, service, confirm_hours: int,
-                 own_order_ids: Callable[[Optional[str]], Set[str]]):
+                 own_order_ids: Callable[[Optional[str]], Set[str]], return_address: str = ""):
         self.cases = cases
+        self.return_address = return_address  # where goods are sent back (settings.yml returns.address)
         self.service = service  # DeskService: stores and delivers the notes
         self.confirm_hours = confirm_hours
         self.own_order_ids = own_order_ids  # account -> its order ids (the shop's data)
@@ -76,7 +80,15 @@ class AftersaleDesk:
             await self.service.bot_note(conversation_id, text)
 
     async def follow(self, conversation: Conversation, replies: List[Dict[str, Any]]) -> None:
-        """Open the cases the bot's replies describe, and keep the return parcels it was told of."""
+        """Open the cases the bot's replies describe, keep the return parcels it was told of, tell the
+        buyer's cases. A failure (the database away) is logged, and the bot's words still reach the
+        buyer: they matter more than the record."""
+        try:
+            await self._follow(conversation, replies)
+        except Exception:
+            logger.exception("could not carry out the case instructions of %s", conversation.id)
+
+    async def _follow(self, conversation: Conversation, replies: List[Dict[str, Any]]) -> None:
         for reply in replies:
             custom = reply.get("custom")
             if not isinstance(custom, dict):
@@ -122,9 +134,12 @@ class AftersaleDesk:
             return None
         items = [item for item in instruction.get("items") or [] if isinstance(item, dict)][:20]
         proposal = instruction.get("proposal") if instruction.get("proposal") in RESOLUTIONS else None
+        problem = str(instruction.get("problem") or "")
+        if await self.cases.latest_open(conversation.account, order_id, problem) is not None:
+            return None  # told again, or the answer replayed after a desk died: one case
         try:
             case = await self.cases.open_case(
-                account=conversation.account, order_id=order_id, problem=str(instruction.get("problem") or ""),
+                account=conversation.account, order_id=order_id, problem=problem,
                 items=items, words=str(instruction.get("words") or "")[:500], proposal=proposal,
                 urgent=bool(instruction.get("urgent")), conversation_id=conversation.id)
             if instruction.get("submit"):
@@ -136,15 +151,22 @@ class AftersaleDesk:
         return case
 
     async def set_return_parcel(self, conversation: Conversation, instruction: Dict[str, Any]) -> Optional[Case]:
-        """The buyer's return tracking number, on their newest case of this chat not yet done."""
+        """The buyer's return tracking number, on their case; the buyer hears where it was kept."""
         tracking = instruction.get("tracking") if isinstance(instruction, dict) else None
         if not isinstance(tracking, str) or not 6 <= len(tracking) <= 40:
             return None
-        case = await self.cases.latest_of_conversation(conversation.id, ("collecting", "waiting", "approved"))
+        if not conversation.account:
+            return None
+        # This chat's case, else the buyer's newest open one (the parcel is often sent days later).
+        case = (await self.cases.latest_of_conversation(conversation.id, ("collecting", "waiting", "approved"))
+                or await self.cases.latest_open(conversation.account))
         if case is None:
+            await self._note(conversation.id, TRACKING_NO_CASE.format(tracking=tracking))
             return None
         courier = instruction.get("courier") if isinstance(instruction.get("courier"), str) else None
         case = await self.cases.set_return_parcel(case.id, courier, tracking)
+        await self._note(conversation.id, TRACKING_KEPT.format(courier=courier or "快递", tracking=tracking,
+                                                               case_id=case.id))
         await self._tell_agents(case)
         return case
 
@@ -152,7 +174,9 @@ class AftersaleDesk:
         """The photo joins the chat's undecided case (the first one submits it), and the buyer hears so."""
         case = await self.cases.latest_of_conversation(conversation.id)
         if case is None:
-            if conversation.state == states.BOT:
+            decided = await self.cases.latest_of_conversation(conversation.id, ("approved", "refused", "done"))
+            if conversation.state == states.BOT and decided is None and not await self._just_said(
+                    conversation.id, PHOTO_WITHOUT_CASE):
                 await self._note(conversation.id, PHOTO_WITHOUT_CASE)
             return None
         if len(case.photos) >= MAX_PHOTOS:
@@ -172,6 +196,13 @@ class AftersaleDesk:
         await self._tell_agents(case)
         return case
 
+    async def _just_said(self, conversation_id: str, text: str) -> bool:
+        """Whether the chat's last word from the bot was `text` (six photos get one question, not six)."""
+        for message in reversed(await self.service.store.latest(conversation_id, 8)):
+            if message.sender == "bot":
+                return message.text == text
+        return False
+
     async def decide(self, case_id: int, action: str, agent: str, resolution: Optional[str] = None,
                      note: Optional[str] = None) -> Case:
         """An agent approves (as proposed or `resolution`), refuses (with `note`) or finishes a case;
@@ -180,10 +211,10 @@ class AftersaleDesk:
                                      note=(note or "").strip()[:500] or None)
         fields = {"case_id": case.id, "order_id": case.order_id}
         if action == "approve":
-            text = CASE_APPROVED.format(resolution=case.resolution, next_step=NEXT_STEPS.get(case.resolution, ""),
-                                        **fields)
+            next_step = NEXT_STEPS.get(case.resolution, "").format(address=self.return_address)
+            text = CASE_APPROVED.format(resolution=case.resolution, next_step=next_step, **fields)
         elif action == "refuse":
-            text = CASE_REFUSED.format(note=case.note, **fields)
+            text = CASE_REFUSED.format(note=(case.note or "").rstrip("。.!!~ "), **fields)
         else:
             text = CASE_DONE.format(**fields)
         await self._note(case.conversation_id, text)

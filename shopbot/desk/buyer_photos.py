@@ -85,7 +85,12 @@ def buyer_photos_blueprint() -> Blueprint:
         key = new_key()
         await in_thread(ctx.photos.put, key, "photo", cleaned.jpeg)
         await in_thread(ctx.photos.put, key, "thumb", cleaned.thumbnail)
-        message = await ctx.service.buyer_photo(conversation, key, client_id_of(request.headers.get("x-client-id")))
+        try:
+            message = await ctx.service.buyer_photo(conversation, key,
+                                                    client_id_of(request.headers.get("x-client-id")))
+        except Exception:
+            await in_thread(ctx.photos.delete, key)  # not in the chat: not kept either
+            raise
         if message.duplicate:  # sent again after a dropped connection: the first copy is the one kept
             await in_thread(ctx.photos.delete, key)
         return response.json({"message": with_photo_urls(message.for_buyer(), chat_viewer(conversation.id),

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shopbot.desk.photo_store import KEY
 from shopbot.desk.schema import aftersale_cases
+from shopbot.desk.store import outlasts_db_restarts
 from shopbot.shop.aftersale_policy import RESOLUTIONS
 
 MAX_PHOTOS = 6
@@ -77,6 +78,7 @@ class CaseStore:
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
 
+    @outlasts_db_restarts
     async def open_case(self, *, account: str, order_id: str, problem: str, items: List[Dict[str, Any]],
                         words: str = "", proposal: Optional[str] = None, urgent: bool = False,
                         conversation_id: Optional[str] = None) -> Case:
@@ -93,6 +95,7 @@ class CaseStore:
             case_id = result.inserted_primary_key[0]
         return await self.case(case_id)
 
+    @outlasts_db_restarts
     async def case(self, case_id: int) -> Optional[Case]:
         async with self.engine.connect() as conn:
             row = (await conn.execute(sa.select(aftersale_cases).where(aftersale_cases.c.id == case_id))).first()
@@ -152,6 +155,7 @@ class CaseStore:
             raise CaseError(f"case {case_id} is {current.state if current else 'missing'}, not {leaving}")
         return await self.case(case_id)
 
+    @outlasts_db_restarts
     async def set_return_parcel(self, case_id: int, courier: Optional[str], tracking: str) -> Case:
         """The parcel the buyer sent back for this case (the number's shape checked by the bot)."""
         async with self.engine.begin() as conn:
@@ -159,6 +163,7 @@ class CaseStore:
                 return_courier=courier, return_tracking=tracking, updated_at=time.time()))
         return await self.case(case_id)
 
+    @outlasts_db_restarts
     async def latest_of_conversation(self, conversation_id: str, states=PHOTO_STATES) -> Optional[Case]:
         """The chat's newest case in one of `states`: where a photo sent now belongs."""
         async with self.engine.connect() as conn:
@@ -167,6 +172,22 @@ class CaseStore:
                 .order_by(aftersale_cases.c.id.desc()).limit(1))).first()
         return _case(row) if row else None
 
+    @outlasts_db_restarts
+    async def latest_open(self, account: str, order_id: Optional[str] = None,
+                          problem: Optional[str] = None) -> Optional[Case]:
+        """The buyer's newest case not yet done or refused (of that order and problem, if given): a
+        problem told twice is one case, and a return parcel finds the case it belongs to."""
+        matches = (aftersale_cases.c.account == account) & aftersale_cases.c.state.in_(OPEN_STATES)
+        if order_id is not None:
+            matches = matches & (aftersale_cases.c.order_id == order_id)
+        if problem is not None:
+            matches = matches & (aftersale_cases.c.problem == problem)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(sa.select(aftersale_cases).where(matches)
+                                      .order_by(aftersale_cases.c.id.desc()).limit(1))).first()
+        return _case(row) if row else None
+
+    @outlasts_db_restarts
     async def cases_of(self, account: str) -> List[Case]:
         """A buyer's cases, newest first: what 我的售后进度 shows."""
         async with self.engine.connect() as conn:
@@ -175,6 +196,7 @@ class CaseStore:
                                                  aftersale_cases.c.id.desc()))).all()
         return [_case(row) for row in rows]
 
+    @outlasts_db_restarts
     async def open_cases(self) -> List[Case]:
         """The cases agents work on: urgent first, then the oldest."""
         async with self.engine.connect() as conn:

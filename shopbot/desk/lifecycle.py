@@ -87,7 +87,7 @@ async def start(app: Sanic, _loop) -> None:
         own_order_ids=own_order_ids, secret=cfg.desk_secret)
     ctx.cases = CaseStore(ctx.store.engine)
     ctx.service.aftersale = AftersaleDesk(ctx.cases, ctx.service, agent_confirms_within_hours(policy.settings),
-                                          own_order_ids)
+                                          own_order_ids, policy.returns.get("address", ""))
     ctx.photos = DirectoryPhotoStore(cfg.photo_dir)
     ctx.photo_limits = Buckets(Rate(*cfg.photo_rate))  # per chat
     ctx.photo_cleaning, ctx.photo_queue = photo_cleaning_slots(), 0

@@ -349,7 +349,10 @@ class DeskService:
             conversation = await self.store.transition(conversation.id, "reopen")
             await self._announce(conversation)
         if self.aftersale is not None:
-            await self.aftersale.photo_added(conversation, key)
+            try:
+                await self.aftersale.photo_added(conversation, key)
+            except Exception:  # the photo is in the chat, for the agents, whatever the case's fate
+                logger.exception("could not add photo %s to a case of %s", key, conversation.id)
         return message
 
     async def _fallbacks_in_a_row(self, conversation_id: str) -> int:

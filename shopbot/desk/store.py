@@ -277,7 +277,9 @@ class DeskStore:
             return []
         rows = await self._rows(sa.select(messages, conversations.c.account)
                                 .join(conversations, conversations.c.id == messages.c.conversation_id)
+                                # a photo (payload) is for the case and the agents, not for the bot
                                 .where(messages.c.id.in_(ids), messages.c.sender == "buyer",
+                                       messages.c.payload.is_(None),
                                        conversations.c.state == states.BOT)
                                 .order_by(messages.c.id).limit(limit))
         return [(_message(row), Conversation(row.conversation_id, row.account, states.BOT, None, None, {}, None,

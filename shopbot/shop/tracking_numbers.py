@@ -21,10 +21,12 @@ SHAPES = {
 }
 DIGITS_ONLY = re.compile(r"\d{12,15}")  # 中通, 申通, 韵达, 德邦, 天天 and the rest
 PREFIXES = {"SF": "顺丰", "YT": "圆通", "JT": "极兔", "JD": "京东"}
-# Something typed as a tracking number: letters then digits, 8 to 24 long.
-CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,2}\d[\dA-Za-z]{6,22})(?![A-Za-z0-9])")
+# Something typed as a tracking number: up to four letters (JDVA...), then digits and letters, 8 to 24 long.
+CANDIDATE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}\d[\dA-Za-z]{6,22})(?![A-Za-z0-9])")
 ORDER_ID = re.compile(r"\d{19}")  # Tmall order numbers: never a parcel's
-WORDS = ("单号", "运单", "快递号", "寄回", "寄出", "退回", "寄过去", "发回")
+MOBILE = re.compile(r"1[3-9]\d{9}")  # a phone number given beside it
+# Words that say the number is a parcel's; 订单号 is the order's, not a 单号.
+WORDS = re.compile(r"(?<!订)单号|运单|快递号|寄回|寄出|退回|寄过去|发回")
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,21 @@ def shape_fits(number: str, courier: Optional[str]) -> bool:
 
 def tracking_number_in(text: str, named_courier: Optional[str] = None) -> Optional[TrackingNumber]:
     """The tracking number the line gives, if it gives one (a number beside 单号 / 寄回 or with a
-    courier's prefix); None for lines without one, and for order numbers."""
-    for match in CANDIDATE.finditer(text or ""):
+    courier's prefix): the first that fits its courier's shape, else the first that does not, for
+    the buyer to check. None for lines without one; order and phone numbers are never taken."""
+    text = text or ""
+    about_a_parcel = bool(named_courier or WORDS.search(text))
+    about_an_order = "订单" in text
+    found = []
+    for match in CANDIDATE.finditer(text):
         number = match.group(1).upper()
-        if ORDER_ID.fullmatch(number):
+        if ORDER_ID.fullmatch(number) or MOBILE.fullmatch(number):
             continue
         prefixed = number[:2] in PREFIXES or bool(re.fullmatch(r"[A-Z]{2}\d{9}CN", number))
-        if not (prefixed or named_courier or any(word in text for word in WORDS)):
+        if number.isdigit() and about_an_order and not WORDS.search(text):
+            continue  # 订单号 followed by digits: the order's number, typed short
+        if not (prefixed or about_a_parcel):
             continue
         courier = courier_of(number, named_courier)
-        return TrackingNumber(number, courier, shape_fits(number, courier))
-    return None
+        found.append(TrackingNumber(number, courier, shape_fits(number, courier)))
+    return next((number for number in found if number.well_formed), found[0] if found else None)
