@@ -49,3 +49,23 @@ def test_an_exchange_keeps_the_return_tracking_number_the_buyer_gives_later(desk
 def test_a_buyer_without_cases_is_told_so_when_asking_for_progress(desk):
     _, events = asyncio.run(chat(desk, signed_hello("tb_zhou77"), ["我的售后进度"], answered=says("亲")))
     assert any("没有售后申请" in text for text in bot_texts(events))
+
+
+# Each after-sales situation through the desk: what the buyer reads, and the case agents get (if any).
+SITUATIONS = [
+    ("sunny_day", "少发了一包 订单3765179783840271206", "核对仓库的打包记录", "missing"),
+    ("tb_zhou77", "发错了 我买的夏威夷果 收到的不是", "来回运费都由我们承担", "wrong_item"),
+    ("tb_chen_mama", "燕麦片有一股怪味 有异味", "请先别再食用", "quality"),
+    ("tb_lily", "夏威夷果还没发货 我不想要了 能退款吗", "仅退款", None),
+    ("sunny_day", "订单3765179783840271206不喜欢吃 想退货 运费谁出", "退货运费需要您承担", None),
+    ("sunny_day", "订单4175828270851764495质量有问题 要退货 运费谁出", "运费都由我们承担", None),
+]
+
+
+def test_each_aftersale_situation_reaches_the_buyer_and_the_agents_through_the_desk(desk):
+    for account, line, read, problem in SITUATIONS:
+        welcome, events = asyncio.run(chat(desk, signed_hello(account), [line], answered=says(read)))
+        cases = cases_of_chat(desk, welcome["conversation_id"])
+        assert [case["problem"] for case in cases] == ([problem] if problem else []), line
+        if problem:
+            assert cases[0]["order"]["status"] in ("delivered", "completed"), line  # a received order only
