@@ -213,6 +213,33 @@ def sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def orders_replay(args: argparse.Namespace) -> int:
+    """Post the sample orders' events to a desk's webhook, signed as the shop's backend signs them."""
+    import requests
+
+    from shopbot import config
+    from shopbot.desk.order_webhook import signed_headers
+    from shopbot.shop.order_replay import replay_events
+
+    cfg = config.load()
+    url = (args.url or f"http://127.0.0.1:{cfg.desk_port}").rstrip("/") + "/api/orders/events"
+    counts: dict = {}
+    for event in replay_events(cfg.shop_dir / "orders.json", args.account):
+        body = json.dumps(event, ensure_ascii=False).encode()
+        try:
+            answer = requests.post(url, data=body, headers=signed_headers(cfg.order_events_secret, body), timeout=10)
+        except requests.RequestException as error:
+            print(f"error: the desk at {url} did not answer ({error.__class__.__name__}); is it running?",
+                  file=sys.stderr)
+            return 1
+        result = answer.json().get("result") if answer.ok else f"refused {answer.status_code}"
+        if not answer.ok:
+            print(f"{event['id']}: {answer.status_code} {answer.text}", file=sys.stderr)
+        counts[result] = counts.get(result, 0) + 1
+    print(", ".join(f"{count} {result}" for result, count in sorted(counts.items())) or "no orders to replay")
+    return 0 if all(not result.startswith("refused") for result in counts) else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="shopbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -262,6 +289,13 @@ def main(argv=None) -> int:
     crossval_parser.set_defaults(handler=model_crossval)
     rollback_parser = model_commands.add_parser("rollback", help="serve the previously deployed model again")
     rollback_parser.set_defaults(handler=model_rollback)
+    orders = commands.add_parser("orders", help="the shop's orders as events")
+    orders_commands = orders.add_subparsers(dest="orders_command", required=True)
+    replay_parser = orders_commands.add_parser(
+        "replay", help="send the sample orders' events to the desk's webhook (ORDER_EVENTS_SECRET or DESK_SECRET)")
+    replay_parser.add_argument("--url", help="the desk (default http://127.0.0.1:DESK_PORT)")
+    replay_parser.add_argument("--account", help="only this buyer's orders")
+    replay_parser.set_defaults(handler=orders_replay)
     args = parser.parse_args(argv)
     if getattr(args, "margin", 0) is None:
         from shopbot import config

@@ -59,6 +59,8 @@ class Config:
     photo_dir: Path
     # Photos a chat may upload, (burst, per second): a case takes six.
     photo_rate: Tuple[float, float]
+    # Signs the shop backend's order events (shopbot.desk.order_webhook); DESK_SECRET when unset.
+    order_events_secret: str
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -95,6 +97,7 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         login_rate=_rate(env, "DESK_LOGIN_RATE", "20,0.2"),
         photo_dir=Path(env.get("PHOTO_DIR") or Path("var") / "uploads"),
         photo_rate=_rate(env, "DESK_PHOTO_RATE", "8,0.1"),
+        order_events_secret=env.get("ORDER_EVENTS_SECRET") or env.get("DESK_SECRET", DEV_SECRET),
     )
 
 

@@ -3,7 +3,8 @@
 Pages (`pages`): the demo storefront with the chat widget, the agents' console, the
 trainer page. APIs: logins (`auth`), the agents' (`agent_api`), their after-sales
 cases (`case_api`), the trainers' (`trainer_api`), the buyer's WebSocket
-(`buyer_socket`) and photos (`buyer_photos`), and the agents' WebSocket (`sockets`).
+(`buyer_socket`) and photos (`buyer_photos`), the agents' WebSocket (`sockets`), and
+the shop's order events (`order_webhook`).
 What the desk connects to and builds at start is `lifecycle`'s.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from shopbot.desk import errors, lifecycle
 from shopbot.desk.agent_api import agent_blueprint
 from shopbot.desk.auth import auth_blueprint, same_origin_only
 from shopbot.desk.case_api import case_blueprint
+from shopbot.desk.order_webhook import order_webhook_blueprint
 from shopbot.desk.buyer_photos import buyer_photos_blueprint
 from shopbot.desk.buyer_socket import buyer_socket_blueprint
 from shopbot.desk.page_scripts import page_scripts_blueprint
@@ -51,7 +53,7 @@ def create_app(cfg: Optional[config_module.Config] = None, hub=None, rasa=None) 
     app.register_middleware(same_origin_only, "request")
     errors.install(app)
     for blueprint in (auth_blueprint(), agent_blueprint(), trainer_blueprint(), agent_socket_blueprint(),
-                      buyer_socket_blueprint(), buyer_photos_blueprint(), case_blueprint(), pages_blueprint(),
-                      page_scripts_blueprint(STATIC)):
+                      buyer_socket_blueprint(), buyer_photos_blueprint(), case_blueprint(),
+                      order_webhook_blueprint(), pages_blueprint(), page_scripts_blueprint(STATIC)):
         app.blueprint(blueprint)
     return app

@@ -11,6 +11,7 @@ together with the account that owns it.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
-from shopbot.shop import files
+from shopbot.shop import files, order_events
 
 ORDERS_FILE = "orders.json"
 
@@ -52,6 +53,18 @@ orders_table = sa.Table(
     sa.Column("document", sa.Text, nullable=False),  # the order as the merchant exported it
 )
 
+# The order events the shop's backend sent (shopbot.shop.order_events): each once, by its id,
+# and applied again over the orders whenever orders.json is loaded afresh.
+order_events_table = sa.Table(
+    "shop_order_events", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("order_id", sa.String(32), nullable=False, index=True),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+)
+
 meta_table = sa.Table(
     "shop_meta", metadata,
     sa.Column("key", sa.String(50), primary_key=True),
@@ -83,6 +96,10 @@ class Product:
 
             return self.production_date + timedelta(days=self.shelf_life_days)
         return None
+
+
+class _UnknownOrder(Exception):
+    """An event for an order the shop's data does not hold: the transaction keeps nothing."""
 
 
 def _date(value: Optional[str]) -> Optional[date]:
@@ -138,8 +155,46 @@ class ShopStore:
                      "created_at": o.get("created_at"), "document": json.dumps(o, ensure_ascii=False)}
                     for o in orders
                 ])
+            for stored in conn.execute(sa.select(order_events_table.c.body)
+                                       .order_by(order_events_table.c.received_at, order_events_table.c.id)):
+                self._apply(conn, order_events.parse_event(json.loads(stored.body)))
             conn.execute(meta_table.delete().where(meta_table.c.key == "files_digest"))
             conn.execute(meta_table.insert(), {"key": "files_digest", "value": digest})
+        return True
+
+    # -- order events ---------------------------------------------------------------
+    def record_event(self, event: "order_events.OrderEvent", body: Dict[str, Any]) -> str:
+        """Keep and apply one event: "applied", "duplicate" (its id was seen: nothing changes) or
+        "unknown_order" (not kept: no order of that number, and the event does not create one)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(order_events_table.insert(), {
+                    "id": event.id, "order_id": event.order_id, "type": event.type[len("order."):],
+                    "at": event.at_text, "body": json.dumps(body, ensure_ascii=False), "received_at": time.time()})
+                if not self._apply(conn, event):
+                    raise _UnknownOrder()
+        except _UnknownOrder:
+            return "unknown_order"
+        except sa.exc.IntegrityError:
+            return "duplicate"
+        return "applied"
+
+    @staticmethod
+    def _apply(conn, event: "order_events.OrderEvent") -> bool:
+        """The event applied to its order in the database; False when there is no such order."""
+        row = conn.execute(sa.select(orders_table.c.document)
+                           .where(orders_table.c.order_id == event.order_id)).first()
+        if row is None:
+            if event.type != "order.created":
+                return False
+            order = order_events.new_order(event)
+            conn.execute(orders_table.insert(), {
+                "order_id": event.order_id, "account": order["account"], "status": order["status"],
+                "created_at": order.get("created_at"), "document": json.dumps(order, ensure_ascii=False)})
+            return True
+        order = order_events.applied(json.loads(row.document), event)
+        conn.execute(orders_table.update().where(orders_table.c.order_id == event.order_id).values(
+            status=order["status"], document=json.dumps(order, ensure_ascii=False)))
         return True
 
     # -- catalog -----------------------------------------------------------------
