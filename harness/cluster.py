@@ -50,7 +50,7 @@ class Cluster:
         # desks are for real buyers, not for a load or fault drill from one address.
         self.env = dict(os.environ, NGINX_RATE="100000r/s", NGINX_BURST="100000", NGINX_CONNECTIONS="60000",
                         DESK_SOCKET_RATE="100000,100000", DESK_ADDRESS_RATE="100000,100000",
-                        DESK_CHATS_RATE="100000,100000")
+                        DESK_CHATS_RATE="100000,100000", DESK_REMIND_EVERY="0")
         self.env.update(env or {})
         self.env.update(DESK_PORT=str(desk_port), RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
                         RASA_REPLICA_PORTS=" ".join(map(str, self.rasa_replicas)),

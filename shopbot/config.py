@@ -61,6 +61,8 @@ class Config:
     photo_rate: Tuple[float, float]
     # Signs the shop backend's order events (shopbot.desk.order_webhook); DESK_SECRET when unset.
     order_events_secret: str
+    # Seconds between a desk's looks for unpaid orders due a reminder (催付); 0: never (test rigs).
+    remind_every: float
 
 
 def load(environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -98,6 +100,7 @@ def load(environ: Optional[Mapping[str, str]] = None) -> Config:
         photo_dir=Path(env.get("PHOTO_DIR") or Path("var") / "uploads"),
         photo_rate=_rate(env, "DESK_PHOTO_RATE", "8,0.1"),
         order_events_secret=env.get("ORDER_EVENTS_SECRET") or env.get("DESK_SECRET", DEV_SECRET),
+        remind_every=float(env.get("DESK_REMIND_EVERY", "60")),
     )
 
 

@@ -184,7 +184,7 @@ class DeskProcess:
                         RASA_URL=rasa, DESK_SECRET=DESK_SECRET, SHOP_NOW=SAMPLE_NOW,
                         SHOP_DB_URL=f"sqlite:///{tmp / 'desk-shop.db'}",
                         DESK_SOCKET_RATE="100000,100000", DESK_ADDRESS_RATE="100000,100000",
-                        DESK_CHATS_RATE="100000,100000", PHOTO_DIR=str(tmp / "uploads"),
+                        DESK_CHATS_RATE="100000,100000", DESK_REMIND_EVERY="0", PHOTO_DIR=str(tmp / "uploads"),
                         DESK_DEMO="1")  # the storefront signs ?account= as a shop's server would
         self.process = None
 
@@ -237,7 +237,8 @@ class ProjectStack:
                         TRACKER_DB=str(self.dir / "trackers.db"), TF_CPP_MIN_LOG_LEVEL="2",
                         SHOP_NOW=SAMPLE_NOW, SHOP_DB_URL=f"sqlite:///{self.dir / 'shop.db'}",
                         DESK_PORT=str(self.desk_port), DESK_DB_URL=f"sqlite:///{self.dir / 'desk.db'}",
-                        RASA_URL=self.rasa_url, DESK_SECRET=DESK_SECRET, SANIC_HOST="127.0.0.1")
+                        RASA_URL=self.rasa_url, DESK_SECRET=DESK_SECRET, SANIC_HOST="127.0.0.1",
+                        DESK_REMIND_EVERY="0")
         self.processes = []
 
     def _start(self, args, log_name, health):

@@ -65,7 +65,7 @@ def desk_environment(tmp: Path, **overrides: str) -> Dict[str, str]:
     """The settings of a test desk: its own databases under `tmp`, the sample shop's clock."""
     return dict(os.environ, DESK_DB_URL=f"sqlite:///{tmp / 'desk.db'}", SHOP_DB_URL=f"sqlite:///{tmp / 'shop.db'}",
                 DESK_SECRET=DESK_SECRET, SHOP_NOW=SAMPLE_NOW, DOMAIN_PATH=str(ROOT / "domain.yml"),
-                SHOP_DIR=str(ROOT / "shop"), **overrides)
+                SHOP_DIR=str(ROOT / "shop"), **dict({"DESK_REMIND_EVERY": "0"}, **overrides))
 
 
 class RunningDesk:

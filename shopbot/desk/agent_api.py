@@ -1,4 +1,4 @@
-"""The agents' JSON API: the queue, a chat's transcript, claim, reply, hand back, close.
+"""The agents' JSON API: the queue, a chat's transcript, claim, reply, hand back, close, reminders sent.
 
 Every endpoint needs an agent's or the admin's session (`auth.login_required`; the
 stage timings, any session); a chat is closed by the agent who holds it or by the
@@ -104,6 +104,12 @@ def agent_blueprint() -> Blueprint:
         user = request.ctx.user
         return await agent_step(request, request.app.ctx.service.close(conversation_id, user["username"],
                                                                       any_holder=may(user, "admin")))
+
+    @bp.get("/reminders")
+    @login_required("agent")
+    async def reminders(request: Request):
+        """The unpaid-order reminders (催付) the bot sent, newest first."""
+        return response.json({"reminders": await request.app.ctx.reminders.sent()})
 
     @bp.get("/quick-replies")
     @login_required("agent")

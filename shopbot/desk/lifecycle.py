@@ -23,6 +23,7 @@ from shopbot.desk.buyer_photos import photo_cleaning_slots
 from shopbot.desk.cases import CaseStore
 from shopbot.desk.hub import LocalHub, RedisHub
 from shopbot.desk.photo_store import DirectoryPhotoStore
+from shopbot.desk.reminders import ReminderRules, Reminders
 from shopbot.desk.login_throttle import LoginThrottle
 from shopbot.desk.rate_limits import Buckets, BuyerLimits, Rate
 from shopbot.desk.off_loop import password_check_pool
@@ -54,7 +55,7 @@ def quick_replies(responses: Dict[str, list]) -> list:
 async def start(app: Sanic, _loop) -> None:
     from shopbot.shop.aftersale_policy import agent_confirms_within_hours
     from shopbot.shop.policy import ShopPolicy
-    from shopbot.shop.store import ShopStore
+    from shopbot.shop.store import ShopStore, now_from
 
     ctx, cfg = app.ctx, app.ctx.cfg
     if ctx.hub is None:
@@ -92,6 +93,9 @@ async def start(app: Sanic, _loop) -> None:
     ctx.photo_limits = Buckets(Rate(*cfg.photo_rate))  # per chat
     ctx.photo_cleaning, ctx.photo_queue = photo_cleaning_slots(), 0
     ctx.shop_store = shop_store
+    ctx.reminders = ctx.service.reminders = Reminders(
+        ctx.store.engine, shop_store, ctx.service, ReminderRules.from_settings(policy.settings),
+        lambda: now_from(cfg.shop_now), ctx.service.in_thread)
     ctx.shop_name = policy.shop_name
     ctx.retrain_jobs = RetrainJobs(Path.cwd(), cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
                                    rasa_replica_urls=cfg.rasa_replica_urls)
@@ -100,6 +104,9 @@ async def start(app: Sanic, _loop) -> None:
                                          "could not look for abandoned messages")),
         asyncio.ensure_future(keep_doing(GONE_DESKS_EVERY, ctx.service.recover_lines_of_gone_desks,
                                          "could not answer for a desk that stopped"))]
+    if cfg.remind_every > 0:
+        ctx.recovery.append(asyncio.ensure_future(keep_doing(cfg.remind_every, ctx.reminders.send_due,
+                                                             "could not send unpaid reminders")))
 
 
 async def drain(app: Sanic, _loop=None) -> None:

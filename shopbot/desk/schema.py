@@ -1,4 +1,5 @@
-"""The desk's tables: chats, every message, agents and their sessions, trainers' flags, after-sales cases.
+"""The desk's tables: chats, every message, agents and their sessions, trainers' flags, after-sales cases,
+unpaid-order reminders.
 
 The shape of the database is declared here and nowhere else; `shopbot.desk.migrations`
 brings a database to it, and `shopbot.desk.store` holds the SQL that reads and writes it.
@@ -93,4 +94,22 @@ aftersale_cases = sa.Table(
     # The console's 售后 tab lists open cases; a buyer's 我的售后进度 reads theirs.
     sa.Index("ix_aftersale_cases_state", "state"),
     sa.Index("ix_aftersale_cases_account", "account"),
+)
+
+order_reminders = sa.Table(
+    "order_reminders", metadata,
+    # One reminder an order, one a buyer a shop day: the insert itself claims it, so of
+    # several desks only one sends (shopbot.desk.reminders).
+    sa.Column("order_id", sa.String(32), primary_key=True),
+    sa.Column("account", sa.String(100), nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),  # the shop's date it was sent on
+    sa.Column("conversation_id", sa.String(64)),
+    sa.Column("sent_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("account", "day", name="uq_order_reminders_account_day"),
+)
+
+reminder_optouts = sa.Table(
+    "reminder_optouts", metadata,
+    sa.Column("account", sa.String(100), primary_key=True),  # said 不用提醒: never reminded again
+    sa.Column("said_at", sa.Float, nullable=False),
 )

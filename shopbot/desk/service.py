@@ -112,6 +112,7 @@ class DeskService:
         self.own_order_ids = own_order_ids  # callable: account -> its order ids (shop data)
         self.secret = secret  # signs the addresses of photos in messages
         self.aftersale = None  # AftersaleDesk, when the desk keeps cases
+        self.reminders = None  # Reminders (催付): a buyer's 不用提醒 stops them
         self.stage_times = StageTimes()
         self._swept_until: Optional[float] = None  # what this desk's sweeps have read up to
 
@@ -164,6 +165,8 @@ class DeskService:
         if message.duplicate:
             return message  # a resend after a dropped connection: already handled
         await self._deliver(message)
+        if self.reminders is not None:
+            await self.reminders.heard(conversation.account, text)
         if state != conversation.state:  # changed elsewhere since the socket opened: read it whole
             conversation = await self.store.conversation(conversation.id) or conversation
         if conversation.state == states.CLOSED:

@@ -211,6 +211,13 @@ class DeskStore:
             query = query.where(conversations.c.agent == agent)
         return [_conversation(r) for r in await self._rows(query.order_by(conversations.c.updated_at))]
 
+    @outlasts_db_restarts
+    async def latest_conversation_of(self, account: str) -> Optional[Conversation]:
+        """The buyer's most recently active chat: where the desk speaks to them first."""
+        row = await self._first(sa.select(conversations).where(conversations.c.account == account)
+                                .order_by(conversations.c.updated_at.desc()).limit(1))
+        return _conversation(row) if row else None
+
     # -- messages -------------------------------------------------------------------------
     @outlasts_db_restarts
     async def add_message(self, conversation_id: str, sender: str, text: str,

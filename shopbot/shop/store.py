@@ -162,6 +162,25 @@ class ShopStore:
             conn.execute(meta_table.insert(), {"key": "files_digest", "value": digest})
         return True
 
+    def unpaid_orders(self) -> List[Dict[str, Any]]:
+        """Every order still waiting for its payment, oldest first (the reminders read them)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(orders_table.c.document).where(orders_table.c.status == "unpaid")
+                                .order_by(orders_table.c.created_at)).scalars().all()
+        return [json.loads(doc) for doc in rows]
+
+    def add_service_note(self, order_id: str, note: Dict[str, Any]) -> None:
+        """A line on the order of what the service did (催付 at a time, by the bot), for agents and
+        for the shop's own records."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(orders_table.c.document).where(orders_table.c.order_id == order_id)).first()
+            if row is None:
+                return
+            order = json.loads(row.document)
+            order.setdefault("service_notes", []).append(note)
+            conn.execute(orders_table.update().where(orders_table.c.order_id == order_id)
+                         .values(document=json.dumps(order, ensure_ascii=False)))
+
     # -- order events ---------------------------------------------------------------
     def record_event(self, event: "order_events.OrderEvent", body: Dict[str, Any]) -> str:
         """Keep and apply one event: "applied", "duplicate" (its id was seen: nothing changes) or
