@@ -117,3 +117,30 @@ def test_the_replay_command_says_so_when_no_desk_answers(capsys):
 
     assert main(["orders", "replay", "--url", f"http://127.0.0.1:{free_port()}", "--account", "tb_lily"]) == 1
     assert "did not answer" in capsys.readouterr().err
+
+
+async def test_a_payment_thanks_the_buyer_with_a_masked_address_to_check_once(desk):
+    from shopbot.compliance import check_reply
+    from tests.desk_support import signed_hello, widget
+
+    async with widget(desk, signed_hello("tb_lily")) as buyer:
+        await buyer.say("在吗", "c1")
+        await buyer.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        await post(desk, event("paid"))
+        await post(desk, event("paid", event_id="evt-paid-again", at="2026-11-23T12:06:00+08:00"))
+        shown = (await buyer.until(lambda e: e["type"] == "message" and "付款成功" in e["message"]["text"]))[-1]
+    text = shown["message"]["text"]
+    receiver = order_of(desk)["receiver"]
+    assert UNPAID in text and "中通" in text and receiver["phone"][-4:] in text and "发出" in text
+    assert check_reply(text) == []
+    [button] = shown["message"]["payload"]["buttons"]
+    assert button["title"] == "地址不对" and UNPAID in button["payload"]  # the agent gets this very order
+    transcript = await desk.store.transcript(buyer.welcome["conversation_id"])
+    assert sum("付款成功" in m.text for m in transcript) == 1  # the second payment event changed nothing
+
+
+def test_a_phone_number_is_never_shown_whole():
+    from shopbot.desk.order_notices import masked
+
+    shown = masked({"name": "王小明", "phone": "13912342088", "region": "广东", "city": "深圳市", "address": "南山区"})
+    assert shown == "王** 139****2088 广东深圳市南山区"

@@ -22,6 +22,7 @@ from shopbot.desk.aftersale_desk import AftersaleDesk
 from shopbot.desk.buyer_photos import photo_cleaning_slots
 from shopbot.desk.cases import CaseStore
 from shopbot.desk.hub import LocalHub, RedisHub
+from shopbot.desk.order_notices import OrderNotices
 from shopbot.desk.photo_store import DirectoryPhotoStore
 from shopbot.desk.reminders import ReminderRules, Reminders
 from shopbot.desk.login_throttle import LoginThrottle
@@ -93,6 +94,7 @@ async def start(app: Sanic, _loop) -> None:
     ctx.photo_limits = Buckets(Rate(*cfg.photo_rate))  # per chat
     ctx.photo_cleaning, ctx.photo_queue = photo_cleaning_slots(), 0
     ctx.shop_store = shop_store
+    ctx.order_notices = OrderNotices(ctx.service, policy, lambda: now_from(cfg.shop_now))
     ctx.reminders = ctx.service.reminders = Reminders(
         ctx.store.engine, shop_store, ctx.service, ReminderRules.from_settings(policy.settings),
         lambda: now_from(cfg.shop_now), ctx.service.in_thread)

@@ -71,8 +71,10 @@ def order_webhook_blueprint() -> Blueprint:
             outcome = await in_thread(ctx.shop_store.record_event, event, data)
         except EventRejected as error:
             return json_error(str(error), 400)
-        if outcome == "unknown_order":
+        if outcome.result == "unknown_order":
             return json_error(f"no order {event.order_id}: send its order.created first", 404)
-        return response.json({"id": event.id, "result": outcome})
+        if outcome.result == "applied":
+            await ctx.order_notices.after(event, outcome.before, outcome.after)
+        return response.json({"id": event.id, "result": outcome.result})
 
     return bp

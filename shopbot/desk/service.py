@@ -136,9 +136,9 @@ class DeskService:
         await self._deliver(message)
         return message
 
-    async def bot_note(self, conversation_id: str, text: str) -> Message:
-        """A line the desk says as the assistant (a case's news), stored and shown."""
-        message = await self.store.add_message(conversation_id, "bot", text)
+    async def bot_note(self, conversation_id: str, text: str, payload: Optional[Dict[str, Any]] = None) -> Message:
+        """A line the desk says as the assistant (a case's news, a reminder), stored and shown."""
+        message = await self.store.add_message(conversation_id, "bot", text, payload)
         await self._deliver(message)
         return message
 

@@ -98,6 +98,15 @@ class Product:
         return None
 
 
+@dataclass(frozen=True)
+class EventOutcome:
+    """What became of an order event: its result, and the order before and after it (when applied)."""
+
+    result: str
+    before: Optional[Dict[str, Any]] = None
+    after: Optional[Dict[str, Any]] = None
+
+
 class _UnknownOrder(Exception):
     """An event for an order the shop's data does not hold: the transaction keeps nothing."""
 
@@ -182,39 +191,43 @@ class ShopStore:
                          .values(document=json.dumps(order, ensure_ascii=False)))
 
     # -- order events ---------------------------------------------------------------
-    def record_event(self, event: "order_events.OrderEvent", body: Dict[str, Any]) -> str:
-        """Keep and apply one event: "applied", "duplicate" (its id was seen: nothing changes) or
-        "unknown_order" (not kept: no order of that number, and the event does not create one)."""
+    def record_event(self, event: "order_events.OrderEvent", body: Dict[str, Any]) -> "EventOutcome":
+        """Keep and apply one event. Its result: "applied" (with the order before and after),
+        "duplicate" (its id was seen: nothing changes) or "unknown_order" (not kept: no order of
+        that number, and the event does not create one)."""
         try:
             with self.engine.begin() as conn:
                 conn.execute(order_events_table.insert(), {
                     "id": event.id, "order_id": event.order_id, "type": event.type[len("order."):],
                     "at": event.at_text, "body": json.dumps(body, ensure_ascii=False), "received_at": time.time()})
-                if not self._apply(conn, event):
+                before, after = self._apply(conn, event)
+                if after is None:
                     raise _UnknownOrder()
         except _UnknownOrder:
-            return "unknown_order"
+            return EventOutcome("unknown_order")
         except sa.exc.IntegrityError:
-            return "duplicate"
-        return "applied"
+            return EventOutcome("duplicate")
+        return EventOutcome("applied", before, after)
 
     @staticmethod
-    def _apply(conn, event: "order_events.OrderEvent") -> bool:
-        """The event applied to its order in the database; False when there is no such order."""
+    def _apply(conn, event: "order_events.OrderEvent"):
+        """The event applied to its order in the database: the order (None if new) and the order after
+        (None when there is no such order)."""
         row = conn.execute(sa.select(orders_table.c.document)
                            .where(orders_table.c.order_id == event.order_id)).first()
         if row is None:
             if event.type != "order.created":
-                return False
+                return None, None
             order = order_events.new_order(event)
             conn.execute(orders_table.insert(), {
                 "order_id": event.order_id, "account": order["account"], "status": order["status"],
                 "created_at": order.get("created_at"), "document": json.dumps(order, ensure_ascii=False)})
-            return True
-        order = order_events.applied(json.loads(row.document), event)
+            return None, order
+        before = json.loads(row.document)
+        order = order_events.applied(before, event)
         conn.execute(orders_table.update().where(orders_table.c.order_id == event.order_id).values(
             status=order["status"], document=json.dumps(order, ensure_ascii=False)))
-        return True
+        return before, order
 
     # -- catalog -----------------------------------------------------------------
     def products(self) -> List[Product]:
