@@ -144,3 +144,25 @@ def test_a_phone_number_is_never_shown_whole():
 
     shown = masked({"name": "王小明", "phone": "13912342088", "region": "广东", "city": "深圳市", "address": "南山区"})
     assert shown == "王** 139****2088 广东深圳市南山区"
+
+
+async def test_shipping_and_delivery_each_tell_the_buyer_once_and_delivery_invites_problems(desk):
+    from shopbot.compliance import check_reply
+    from tests.desk_support import signed_hello, widget
+
+    async with widget(desk, signed_hello("tb_lily")) as buyer:
+        await buyer.say("在吗", "c1")
+        await buyer.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        await post(desk, event("shipped", courier="中通", tracking_no="78512345678901"))
+        shipped = (await buyer.until(lambda e: e["type"] == "message" and "已经发货" in e["message"]["text"]))[-1]
+        await post(desk, event("delivered", at="2026-11-25T15:00:00+08:00", event="已签收,签收人:本人"))
+        await post(desk, event("delivered", event_id="evt-delivered-again", at="2026-11-25T15:01:00+08:00"))
+        delivered = (await buyer.until(lambda e: e["type"] == "message" and "签收" in e["message"]["text"]))[-1]
+        transcript = await desk.store.transcript(buyer.welcome["conversation_id"])
+    assert "78512345678901" in shipped["message"]["text"] and "中通" in shipped["message"]["text"]
+    assert "验货" in delivered["message"]["text"]
+    [button] = delivered["message"]["payload"]["buttons"]
+    assert UNPAID in button["payload"]  # a problem reported with it is about this order
+    assert sum("签收啦" in m.text for m in transcript) == 1
+    for message in (shipped, delivered):
+        assert check_reply(message["message"]["text"]) == []

@@ -1,5 +1,9 @@
 """What the desk tells a buyer when their order moves (manual 003 第2篇 §7: 核对地址 after payment).
 
+Shipped: the courier and tracking number. Delivered: a check-in (回访) reminding the buyer
+to check the goods, with a button to report a problem, whose words carry the order's
+number so the bot finds that order (actions/problems.py).
+
 After an `order.paid` event that took the order from unpaid to paid, the buyer hears
 in their latest chat: thanks, the address (masked: the chat is no place for a full
 phone number) and the courier to check, and the day it leaves by the shop's cut-off,
@@ -20,6 +24,13 @@ PAID = ("亲,订单{order_id}已经付款成功啦,感谢您的支持~麻烦核�
         "{ship_line}地址不对的话点下面的按钮告诉我,我马上请客服为您修改哦。")
 SHIP_LINE = "预计{leaves_on}({day})从仓库发出。"
 WRONG_ADDRESS = "订单{order_id}地址不对"
+SHIPPED = "亲,您的订单{order_id}({items})已经发货啦~{courier}单号{tracking_no},在订单页就能看到物流进度哦。"
+DELIVERED = ("亲,订单{order_id}显示已经签收啦~收到后记得先验货再享用哦。宝贝有任何破损、少发或者不满意,"
+             "直接在这里告诉我或点下面的按钮,我马上帮您处理呢。")
+REPORT_PROBLEM = "订单{order_id}收到的东西有问题"
+# After an event, what the order went from and to: the notice to send.
+NOTICES = {("order.paid", "paid"): "_paid", ("order.shipped", "shipped"): "_shipped",
+           ("order.delivered", "delivered"): "_delivered"}
 
 
 def masked(receiver: Dict[str, Any]) -> str:
@@ -39,17 +50,35 @@ class OrderNotices:
 
     async def after(self, event, before: Optional[Dict[str, Any]], after: Optional[Dict[str, Any]]) -> None:
         try:
-            if event.type == "order.paid" and before and before.get("status") == "unpaid" \
-                    and after and after.get("status") == "paid":
-                await self._paid(after)
+            notice = NOTICES.get((event.type, (after or {}).get("status")))
+            # Only when the event moved the order on: a repeat or a late event says nothing.
+            if notice and before and after and before.get("status") != after.get("status"):
+                await getattr(self, notice)(after)
         except Exception:
             logger.exception("could not tell the buyer of order %s about %s", event.order_id, event.type)
 
-    async def _paid(self, order: Dict[str, Any]) -> None:
+    async def _chat_of(self, order: Dict[str, Any]) -> str:
+        """The buyer's latest chat (a new one if they have none): where the desk speaks first."""
         store = self.service.store
         conversation = await store.latest_conversation_of(order["account"])
         if conversation is None:
             conversation = await store.create_conversation(order["account"])
+        return conversation.id
+
+    async def _shipped(self, order: Dict[str, Any]) -> None:
+        items = "、".join(item["name"] for item in (order.get("items") or [])[:3])
+        await self.service.bot_note(await self._chat_of(order), SHIPPED.format(
+            order_id=order["order_id"], items=items, courier=order.get("courier") or "",
+            tracking_no=order.get("tracking_no") or ""))
+
+    async def _delivered(self, order: Dict[str, Any]) -> None:
+        """The check-in after delivery (回访): check the goods, and where to report a problem."""
+        button = REPORT_PROBLEM.format(order_id=order["order_id"])
+        await self.service.bot_note(await self._chat_of(order), DELIVERED.format(order_id=order["order_id"]),
+                                    {"buttons": [{"title": "收到的东西有问题", "payload": button}]})
+
+    async def _paid(self, order: Dict[str, Any]) -> None:
+        chat = await self._chat_of(order)
         paid_at = datetime.fromisoformat(order["paid_at"]) if order.get("paid_at") else self.now()
         ship = self.policy.ship_time(self.now(), paid_at=paid_at)
         ship_line = SHIP_LINE.format(leaves_on=ship.leaves_on, day=ship.leaves.strftime("%m月%d日")) \
@@ -57,4 +86,4 @@ class OrderNotices:
         text = PAID.format(order_id=order["order_id"], receiver=masked(order.get("receiver") or {}),
                            courier=order.get("courier") or self.policy.default_courier, ship_line=ship_line)
         button = WRONG_ADDRESS.format(order_id=order["order_id"])
-        await self.service.bot_note(conversation.id, text, {"buttons": [{"title": "地址不对", "payload": button}]})
+        await self.service.bot_note(chat, text, {"buttons": [{"title": "地址不对", "payload": button}]})
