@@ -16,16 +16,18 @@ from rasa_sdk.events import SlotSet
 
 from actions.common import (account_of, await_answer, current, get_shop, handoff, latest_entity, latest_text,
                             mentions, parse_time)
-from actions.orders import find_order
+from actions.orders import delivered_at, find_order
 from shopbot.shop.aftersale_policy import agent_confirms_within_hours
 from shopbot.shop.tracking_numbers import tracking_number_in
 
 QUALITY_WORDS = ("质量", "坏", "碎", "破", "漏", "霉", "虫", "过期", "发错", "少发", "变质", "异物")
 NO_REASON_WORDS = ("不喜欢", "不想要", "不合口味", "不好吃", "买多了", "拍错", "无理由", "不需要")
 EXCHANGE_WORDS = ("换货", "换一个", "换一袋", "换一盒", "换成", "调换", "换个口味", "换口味")
+# A buyer who no longer wants what they paid for.
+NOT_WANTED = ("不想要", "不要了", "取消", "拍错", "拍多")
 # Words of a buyer who wants the money back, not goods sent back: a paid order not yet shipped fits.
-REFUND_WORDS = ("退款", "退钱", "不想要", "不要了", "取消", "拍错", "拍多", "买多了")
-WANTS_REFUND_NOW = ("不想要", "不要了", "取消", "没发货", "未发货", "拍错", "拍多")
+REFUND_WORDS = ("退款", "退钱", "买多了") + NOT_WANTED
+WANTS_REFUND_NOW = NOT_WANTED + ("没发货", "未发货")
 CASE_WORDS = ("售后", "申请", "工单")  # 我的售后进度: the desk's cases, not an order's refund
 
 
@@ -55,13 +57,6 @@ def kept_return_parcel(dispatcher, tracker) -> Optional[List[Dict[str, Any]]]:
     # The desk keeps it on the buyer's case and says which one (or that there is none).
     dispatcher.utter_message(json_message={"return_parcel": {"tracking": found.number, "courier": found.courier}})
     return []
-
-
-def _delivered_at(order) -> Optional[object]:
-    for event in reversed(order.get("logistics") or []):
-        if "签收" in event["event"]:
-            return parse_time(event["time"])
-    return None
 
 
 def _received(order) -> bool:
@@ -116,7 +111,7 @@ class ActionReturn(Action):
             dispatcher.utter_message(response="utter_return_quality", order_id=order["order_id"],
                                      address=returns["address"])
             return events + [SlotSet("return_reason", None)]
-        delivered = _delivered_at(order)
+        delivered = delivered_at(order)
         window = timedelta(days=int(returns["no_reason_days"]))
         if delivered and shop.now() - delivered > window:
             dispatcher.utter_message(response="utter_return_past_window", order_id=order["order_id"],

@@ -26,6 +26,14 @@ def account_of(tracker: Tracker) -> Optional[str]:
     return account.strip() if isinstance(account, str) and account.strip() else None
 
 
+def signed_in_account(dispatcher, tracker: Tracker) -> Optional[str]:
+    """The buyer's account for a question about their orders; without one, they are asked to log in."""
+    account = account_of(tracker)
+    if not account:
+        dispatcher.utter_message(response="utter_need_account")
+    return account
+
+
 def entities_in_line(tracker: Tracker, name: Optional[str] = None) -> List[Dict[str, Any]]:
     """The entities of the latest message (of kind `name` only, if given), in the line's order."""
     found = [entity for entity in (tracker.latest_message or {}).get("entities") or []

@@ -13,7 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import account_of, await_answer, entities_in_line, latest_entity
+from actions.common import (account_of, await_answer, entities_in_line, latest_entity, parse_time,
+                            signed_in_account)
+from shopbot.shop.order_events import signing_event
 from shopbot.shop.service import Shop
 
 
@@ -50,6 +52,12 @@ def orders_about(tracker: Tracker, orders: List[Dict[str, Any]]) -> List[Dict[st
     return holding or orders
 
 
+def delivered_at(order: Dict[str, Any]):
+    """When the courier recorded the parcel signed for, if it did."""
+    event = signing_event(order)
+    return parse_time(event["time"]) if event else None
+
+
 def order_label(order: Dict[str, Any]) -> str:
     items = "、".join(i["name"] for i in order.get("items", [])[:2])
     return f"{order['order_id']}({items})"
@@ -58,9 +66,8 @@ def order_label(order: Dict[str, Any]) -> str:
 def find_order(dispatcher: CollectingDispatcher, tracker: Tracker, shop: Shop, topic: str,
                wanted: Callable[[Dict[str, Any]], bool]) -> Lookup:
     """The one order the buyer means, or a question back (and None)."""
-    account = account_of(tracker)
+    account = signed_in_account(dispatcher, tracker)
     if not account:
-        dispatcher.utter_message(response="utter_need_account")
         return Lookup(None)
     order_id = order_id_in_play(tracker, shop)
     if order_id:

@@ -17,10 +17,10 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action
 from rasa_sdk.events import SlotSet
 
-from actions.common import (account_of, await_answer, get_shop, handoff, latest_entity, latest_text,
-                            parse_time)
-from actions.orders import order_label, products_in_line
+from actions.common import await_answer, get_shop, handoff, latest_entity, latest_text, signed_in_account
+from actions.orders import delivered_at, order_label, products_in_line
 from shopbot.shop.aftersale_policy import agent_confirms_within_hours, propose
+from shopbot.shop.order_events import signing_event
 
 RECEIVED = ("delivered", "completed")
 # The problems a photo shows (the case waits for one before an agent sees it), and what the bot says.
@@ -46,14 +46,6 @@ def about_signed_not_received(tracker) -> bool:
                                                    and STILL_MISSING.search(text))
 
 
-def delivered_at(order: Dict[str, Any]):
-    """When the courier recorded the parcel signed for, if it did."""
-    for event in reversed(order.get("logistics") or []):
-        if "签收" in event.get("event", ""):
-            return parse_time(event["time"])
-    return None
-
-
 def items_concerned(order: Dict[str, Any], named: set) -> List[Dict[str, Any]]:
     """The order's items the buyer named, else all of them."""
     items = order.get("items") or []
@@ -68,9 +60,8 @@ class ActionReportProblem(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         shop = get_shop()
-        account = account_of(tracker)
+        account = signed_in_account(dispatcher, tracker)
         if not account:
-            dispatcher.utter_message(response="utter_need_account")
             return []
         if about_signed_not_received(tracker):
             return await ActionSignedNotReceived().run(dispatcher, tracker, domain)
@@ -164,9 +155,8 @@ class ActionSignedNotReceived(Action):
 
     async def run(self, dispatcher, tracker, domain) -> List[Dict]:
         shop = get_shop()
-        account = account_of(tracker)
+        account = signed_in_account(dispatcher, tracker)
         if not account:
-            dispatcher.utter_message(response="utter_need_account")
             return []
         typed = latest_entity(tracker, "order_id")
         signed = [o for o in shop.store.orders_of(account) if delivered_at(o) and o["status"] == "delivered"
@@ -176,7 +166,7 @@ class ActionSignedNotReceived(Action):
             return []
         order = max(signed, key=delivered_at)
         if tracker.get_slot("not_received_order") != order["order_id"]:
-            event = next(e for e in reversed(order["logistics"]) if "签收" in e.get("event", ""))
+            event = signing_event(order)
             dispatcher.utter_message(response="utter_not_received_check", order_id=order["order_id"],
                                      time=event["time"][:16].replace("T", " "), event=event["event"],
                                      buttons=[{"title": "找过了,还是没收到", "payload": "找过了,还是没收到"}])

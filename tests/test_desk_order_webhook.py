@@ -121,11 +121,11 @@ def test_the_replay_command_says_so_when_no_desk_answers(capsys):
 
 async def test_a_payment_thanks_the_buyer_with_a_masked_address_to_check_once(desk):
     from shopbot.compliance import check_reply
-    from tests.desk_support import signed_hello, widget
+    from tests.desk_support import bot_answer, signed_hello, widget
 
     async with widget(desk, signed_hello("tb_lily")) as buyer:
         await buyer.say("在吗", "c1")
-        await buyer.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        await buyer.until(bot_answer)
         await post(desk, event("paid"))
         await post(desk, event("paid", event_id="evt-paid-again", at="2026-11-23T12:06:00+08:00"))
         shown = (await buyer.until(lambda e: e["type"] == "message" and "付款成功" in e["message"]["text"]))[-1]
@@ -148,11 +148,11 @@ def test_a_phone_number_is_never_shown_whole():
 
 async def test_shipping_and_delivery_each_tell_the_buyer_once_and_delivery_invites_problems(desk):
     from shopbot.compliance import check_reply
-    from tests.desk_support import signed_hello, widget
+    from tests.desk_support import bot_answer, signed_hello, widget
 
     async with widget(desk, signed_hello("tb_lily")) as buyer:
         await buyer.say("在吗", "c1")
-        await buyer.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        await buyer.until(bot_answer)
         await post(desk, event("shipped", courier="中通", tracking_no="78512345678901"))
         shipped = (await buyer.until(lambda e: e["type"] == "message" and "已经发货" in e["message"]["text"]))[-1]
         await post(desk, event("delivered", at="2026-11-25T15:00:00+08:00", event="已签收,签收人:本人"))

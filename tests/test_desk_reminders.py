@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 
 from shopbot.desk.order_webhook import signed_headers
-from tests.desk_support import DESK_SECRET, running_desk, signed_hello, widget
+from tests.desk_support import DESK_SECRET, bot_answer, running_desk, signed_hello, widget
 
 LILY_UNPAID = "3116410457500407933"  # created 2026-11-23 around the sample "now"
 NOON = "2026-11-23T12:00:00+08:00"
@@ -72,7 +72,7 @@ async def test_a_payment_arriving_first_means_no_reminder(desk):
 async def test_a_buyer_who_says_no_reminders_gets_none(desk):
     async with widget(desk, signed_hello("tb_lily")) as buyer:
         await buyer.say("不需要提醒 我想好了再买", "c1")
-        await buyer.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        await buyer.until(bot_answer)
     at(desk, NOON)
     await desk.app.ctx.reminders.send_due()
     assert await reminders_to(desk, "tb_lily") == []
@@ -81,7 +81,7 @@ async def test_a_buyer_who_says_no_reminders_gets_none(desk):
 async def test_the_reminder_reaches_an_open_widget_at_once(desk):
     async with widget(desk, signed_hello("tb_lily")) as buyer:
         await buyer.say("在吗", "c1")
-        await buyer.until(lambda e: e["type"] == "message" and e["message"]["sender"] == "bot")
+        await buyer.until(bot_answer)
         at(desk, NOON)
         await desk.app.ctx.reminders.send_due()
         shown = await buyer.until(lambda e: e["type"] == "message" and "还没有付款" in e["message"]["text"])

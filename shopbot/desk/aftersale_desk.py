@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional
 
 from shopbot.desk import states
-from shopbot.desk.cases import MAX_PHOTOS, Case, CaseError, CaseStore
+from shopbot.desk.cases import MAX_PHOTOS, OPEN_STATES, Case, CaseError, CaseStore
 from shopbot.desk.hub import AGENTS
+from shopbot.desk.off_loop import in_thread
 from shopbot.desk.photo_links import AGENTS_VIEWER, photo_url
 from shopbot.desk.records import Conversation
 from shopbot.shop.aftersale_policy import RESOLUTIONS
@@ -63,13 +64,11 @@ PROBLEM_NAMES = {"damaged": "破损", "missing": "少发漏发", "wrong_item": "
 class AftersaleDesk:
     """Opens, fills and decides cases for the desk's service, and tells the buyer and the agents."""
 
-    def __init__(self, cases: CaseStore, service, confirm_hours: int,
-                 own_order_ids: Callable[[Optional[str]], Set[str]], return_address: str = ""):
+    def __init__(self, cases: CaseStore, service, confirm_hours: int, return_address: str = ""):
         self.cases = cases
         self.return_address = return_address  # where goods are sent back (settings.yml returns.address)
         self.service = service  # DeskService: stores and delivers the notes
         self.confirm_hours = confirm_hours
-        self.own_order_ids = own_order_ids  # account -> its order ids (the shop's data)
 
     async def _tell_agents(self, case: Case) -> None:
         await self.service.hub.publish_many([(AGENTS, {"type": "case",
@@ -107,7 +106,7 @@ class AftersaleDesk:
             return
         since = time.time() - PROGRESS_DAYS * 86400
         cases = [case for case in await self.cases.cases_of(conversation.account)
-                 if case.state in ("collecting", "waiting", "approved") or case.updated_at >= since][:5]
+                 if case.state in OPEN_STATES or case.updated_at >= since][:5]
         if not cases:
             if isinstance(instruction, dict) and instruction.get("say_none"):
                 await self._note(conversation.id, NO_CASES)
@@ -128,7 +127,7 @@ class AftersaleDesk:
         if not isinstance(instruction, dict) or not conversation.account:
             return None
         order_id = str(instruction.get("order_id") or "")
-        owned = await self.service.in_thread(self.own_order_ids, conversation.account)
+        owned = await in_thread(self.service.own_order_ids, conversation.account)
         if order_id not in owned:
             logger.warning("case for %s refused: order %r is not the buyer's", conversation.id, order_id)
             return None
@@ -158,7 +157,7 @@ class AftersaleDesk:
         if not conversation.account:
             return None
         # This chat's case, else the buyer's newest open one (the parcel is often sent days later).
-        case = (await self.cases.latest_of_conversation(conversation.id, ("collecting", "waiting", "approved"))
+        case = (await self.cases.latest_of_conversation(conversation.id, OPEN_STATES)
                 or await self.cases.latest_open(conversation.account))
         if case is None:
             await self._note(conversation.id, TRACKING_NO_CASE.format(tracking=tracking))

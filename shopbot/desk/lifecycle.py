@@ -71,9 +71,6 @@ async def start(app: Sanic, _loop) -> None:
     await asyncio.get_running_loop().run_in_executor(None, shop_store.sync_from_files, cfg.shop_dir)
     responses = domain_responses(cfg.domain_path)
 
-    def own_order_ids(account):
-        return {o["order_id"] for o in shop_store.orders_of(account or "")}
-
     ctx.password_checks = password_check_pool()
     # Shared by the replicas when they share Redis: else each would allow its own MAX_FAILURES.
     ctx.login_throttle = RedisLoginThrottle(cfg.redis_url) if cfg.redis_url else LoginThrottle()
@@ -86,10 +83,11 @@ async def start(app: Sanic, _loop) -> None:
         ctx.store, ctx.rasa, ctx.hub, Triggers.from_settings(policy.settings),
         [v["text"] for name in FALLBACK_REPLIES for v in responses.get(name, []) if "text" in v],
         agents_online=ctx.hub.agents_online, agent_hours=policy.agent_hours_text(),
-        own_order_ids=own_order_ids, secret=cfg.desk_secret)
+        own_order_ids=lambda account: {o["order_id"] for o in shop_store.orders_of(account or "")},
+        secret=cfg.desk_secret)
     ctx.cases = CaseStore(ctx.store.engine)
     ctx.service.aftersale = AftersaleDesk(ctx.cases, ctx.service, agent_confirms_within_hours(policy.settings),
-                                          own_order_ids, policy.returns.get("address", ""))
+                                          policy.returns.get("address", ""))
     ctx.photos = DirectoryPhotoStore(cfg.photo_dir)
     ctx.photo_limits = Buckets(Rate(*cfg.photo_rate))  # per chat
     ctx.photo_cleaning, ctx.photo_queue = photo_cleaning_slots(), 0
@@ -97,7 +95,7 @@ async def start(app: Sanic, _loop) -> None:
     ctx.order_notices = OrderNotices(ctx.service, policy, lambda: now_from(cfg.shop_now))
     ctx.reminders = ctx.service.reminders = Reminders(
         ctx.store.engine, shop_store, ctx.service, ReminderRules.from_settings(policy.settings),
-        lambda: now_from(cfg.shop_now), ctx.service.in_thread)
+        lambda: now_from(cfg.shop_now))
     ctx.shop_name = policy.shop_name
     ctx.retrain_jobs = RetrainJobs(Path.cwd(), cfg.rasa_url, cfg.gate_margin, cfg.rasa_token,
                                    rasa_replica_urls=cfg.rasa_replica_urls)

@@ -58,12 +58,7 @@ class OrderNotices:
             logger.exception("could not tell the buyer of order %s about %s", event.order_id, event.type)
 
     async def _chat_of(self, order: Dict[str, Any]) -> str:
-        """The buyer's latest chat (a new one if they have none): where the desk speaks first."""
-        store = self.service.store
-        conversation = await store.latest_conversation_of(order["account"])
-        if conversation is None:
-            conversation = await store.create_conversation(order["account"])
-        return conversation.id
+        return (await self.service.store.conversation_for(order["account"])).id
 
     async def _shipped(self, order: Dict[str, Any]) -> None:
         items = "、".join(item["name"] for item in (order.get("items") or [])[:3])

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from shopbot.desk.off_loop import in_thread
 from shopbot.desk.schema import order_reminders, reminder_optouts
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,9 @@ def reminder_text(order: Dict[str, Any], rules: ReminderRules, now: datetime) ->
 class Reminders:
     """The desk's reminders: which are due, sending them, and the buyers who said no."""
 
-    def __init__(self, engine, shop_store, service, rules: ReminderRules, now: Callable[[], datetime],
-                 in_thread: Callable):
+    def __init__(self, engine, shop_store, service, rules: ReminderRules, now: Callable[[], datetime]):
         self.engine, self.shop_store, self.service = engine, shop_store, service
-        self.rules, self.now, self.in_thread = rules, now, in_thread
+        self.rules, self.now = rules, now
 
     async def opt_out(self, account: Optional[str]) -> None:
         if not account:
@@ -107,13 +107,13 @@ class Reminders:
         if self.rules.quiet(now):
             return 0
         sent = 0
-        for order in await self.in_thread(self.shop_store.unpaid_orders):
+        for order in await in_thread(self.shop_store.unpaid_orders):
             created = datetime.fromisoformat(order["created_at"]) if order.get("created_at") else None
             if created is None or not self.rules.after <= now - created <= self.rules.within \
                     or await self._opted_out(order["account"]):
                 continue
             # Read again at the last moment: a payment may have come in since the list was read.
-            current = await self.in_thread(self.shop_store.order, order["order_id"], order["account"])
+            current = await in_thread(self.shop_store.order, order["order_id"], order["account"])
             if current is None or current["status"] != "unpaid":
                 continue
             if not await self._claim(current, now.date().isoformat()):
@@ -123,15 +123,12 @@ class Reminders:
         return sent
 
     async def _send(self, order: Dict[str, Any], now: datetime) -> None:
-        store = self.service.store
-        conversation = await store.latest_conversation_of(order["account"])
-        if conversation is None:
-            conversation = await store.create_conversation(order["account"])
+        conversation = await self.service.store.conversation_for(order["account"])
         await self.service.bot_note(conversation.id, reminder_text(order, self.rules, now))
         async with self.engine.begin() as conn:
             await conn.execute(order_reminders.update().where(order_reminders.c.order_id == order["order_id"])
                                .values(conversation_id=conversation.id))
-        await self.in_thread(self.shop_store.add_service_note, order["order_id"],
+        await in_thread(self.shop_store.add_service_note, order["order_id"],
                              {"time": now.isoformat(timespec="minutes"), "by": "bot", "text": "已发送催付提醒"})
         logger.info("reminded %s of unpaid order %s", order["account"], order["order_id"])
 

@@ -143,11 +143,6 @@ class DeskService:
         return message
 
     @staticmethod
-    async def in_thread(call, *args):
-        """`call(*args)` off the event loop (the shop's data is read with blocking SQL)."""
-        return await asyncio.get_running_loop().run_in_executor(None, call, *args)
-
-    @staticmethod
     def _typing(conversation_id: str, on: bool) -> Tuple[str, Dict[str, Any]]:
         return conversation_channel(conversation_id), {"type": "typing", "on": on}
 
@@ -169,9 +164,7 @@ class DeskService:
             await self.reminders.heard(conversation.account, text)
         if state != conversation.state:  # changed elsewhere since the socket opened: read it whole
             conversation = await self.store.conversation(conversation.id) or conversation
-        if conversation.state == states.CLOSED:
-            conversation = await self.store.transition(conversation.id, "reopen")
-            await self._announce(conversation)  # the widget and consoles learn it is open again
+        conversation = await self._reopened_if_closed(conversation)
         if conversation.state != states.BOT:
             return message  # an agent has it (or will): the bot stays silent
         trigger = self.triggers.on_buyer_text(text)
@@ -190,6 +183,14 @@ class DeskService:
         self.stage_times.record("answer", done - answered)
         self.stage_times.record("whole", done - arrived)
         return message
+
+    async def _reopened_if_closed(self, conversation: Conversation) -> Conversation:
+        """A closed chat the buyer writes in again is open again; the widget and consoles learn it."""
+        if conversation.state != states.CLOSED:
+            return conversation
+        conversation = await self.store.transition(conversation.id, "reopen")
+        await self._announce(conversation)
+        return conversation
 
     async def recover_unanswered(self, now: Optional[float] = None) -> int:
         """Answer buyer messages whose desk died before the bot's answer was stored.
@@ -347,10 +348,7 @@ class DeskService:
         if message.duplicate:
             return message
         await self._deliver(message)
-        conversation = await self.store.conversation(conversation.id) or conversation
-        if conversation.state == states.CLOSED:
-            conversation = await self.store.transition(conversation.id, "reopen")
-            await self._announce(conversation)
+        conversation = await self._reopened_if_closed(await self.store.conversation(conversation.id) or conversation)
         if self.aftersale is not None:
             try:
                 await self.aftersale.photo_added(conversation, key)

@@ -218,6 +218,11 @@ class DeskStore:
                                 .order_by(conversations.c.updated_at.desc()).limit(1))
         return _conversation(row) if row else None
 
+    async def conversation_for(self, account: str) -> Conversation:
+        """Where the desk speaks to a buyer unasked (a reminder, an order's news): their latest chat,
+        or a new one, which their widget then opens to."""
+        return await self.latest_conversation_of(account) or await self.create_conversation(account)
+
     # -- messages -------------------------------------------------------------------------
     @outlasts_db_restarts
     async def add_message(self, conversation_id: str, sender: str, text: str,

@@ -90,6 +90,11 @@ def _check_new_order(order: Dict[str, Any], order_id: str) -> None:
         raise EventRejected("data.items must list the order's items, each with its name")
 
 
+def signing_event(order: Dict[str, Any]) -> Optional[Dict[str, str]]:
+    """The order's latest logistics event recording the parcel signed for, if any."""
+    return next((e for e in reversed(order.get("logistics") or []) if "签收" in e.get("event", "")), None)
+
+
 def new_order(event: OrderEvent) -> Dict[str, Any]:
     """The order an `order.created` event describes, as orders.json would hold it."""
     order = copy.deepcopy(event.data)

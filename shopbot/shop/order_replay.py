@@ -11,9 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-
-def _signed_at(order: Dict[str, Any]) -> Optional[Dict[str, str]]:
-    return next((e for e in reversed(order.get("logistics") or []) if "签收" in e.get("event", "")), None)
+from shopbot.shop.order_events import signing_event
 
 
 def events_of(order: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
@@ -31,7 +29,7 @@ def events_of(order: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
         yield event("paid", order["paid_at"])
     if order.get("shipped_at"):
         yield event("shipped", order["shipped_at"], courier=order.get("courier"), tracking_no=order.get("tracking_no"))
-    signed = _signed_at(order)
+    signed = signing_event(order)
     if signed and order["status"] in ("delivered", "completed"):
         yield event("delivered", signed["time"], event=signed["event"][:200])
     if order["status"] == "closed":
